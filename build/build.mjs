@@ -1,0 +1,59 @@
+// One command builds dist/bin/: the multi-call executable `cnits` (a Node SEA with a
+// V8 startup snapshot and the addon embedded) and one symlink per plugin name.
+//   1. standalone ajv validators   2. the C addon (node-gyp, offline)
+//   3. esbuild bundle              4. SEA + snapshot via @yao-pkg/pkg's API   5. links
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { genValidators } from './gen-validators.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const dist = join(root, 'dist');
+const bin = join(dist, 'bin');
+const step = (what) => console.log(`build: ${what}`);
+
+/** Plugin names by convention: every plugins/<name>/main.ts and ipam/<name>/main.ts. */
+export function pluginNames() {
+  return ['plugins', 'ipam'].flatMap((top) =>
+    existsSync(join(root, top)) ? readdirSync(join(root, top)).filter((d) => existsSync(join(root, top, d, 'main.ts'))) : []);
+}
+
+step('validators'); genValidators();
+
+step('addon (node-gyp)');
+const gyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+execFileSync(process.execPath, [gyp, 'rebuild', '--nodedir=/usr', '--silent'], { cwd: join(root, 'lib/native'), stdio: 'inherit' });
+const addon = join(root, 'lib/native/build/Release/cnits.node');
+
+step('bundle (esbuild)');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(bin, { recursive: true });
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+await build({
+  entryPoints: [join(root, 'build/entry.ts')], outfile: join(dist, 'cnits.cjs'), bundle: true, platform: 'node',
+  target: 'node20', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning',
+  define: { __CNITS_VERSION__: JSON.stringify(version), 'import.meta.url': '"file:///cnits.cjs"' },
+});
+
+step('SEA with startup snapshot (@yao-pkg/pkg)');
+// pkg 6.14.2 bakes with `npx postject` from a dir under os.tmpdir(): keep that inside the
+// project so npx finds node_modules/.bin/postject instead of asking to download it.
+process.env.TMPDIR = join(root, '.tmp');
+mkdirSync(process.env.TMPDIR, { recursive: true });
+const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
+const out = join(bin, 'cnits');
+await sea(join(dist, 'cnits.cjs'), {
+  targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch: 'x64', output: out }],
+  nodePath: process.execPath, signature: false,
+  seaConfig: { useSnapshot: true, disableExperimentalSEAWarning: true, assets: { 'cnits.node': addon } },
+});
+// pkg swallows bake errors (Promise.allSettled): make sure the blob went in
+if (statSync(out).size === statSync(process.execPath).size) throw new Error('pkg: SEA blob was not injected');
+
+step('links');
+for (const name of pluginNames()) symlinkSync('cnits', join(bin, name));
+console.log(`build: done -> ${bin}: cnits + ${pluginNames().join(', ')}`);

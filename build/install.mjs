@@ -1,0 +1,32 @@
+// Installs the built executables into a CNI bin dir (default /opt/cni/bin):
+// copies `cnits` and points one symlink per plugin at it. Only our names are
+// touched; every replacement is a rename, so a runtime exec'ing a plugin at the
+// same moment sees either the old or the new file, never a partial one.
+//   node build/install.mjs [--dir DIR] [--only host-local,bridge]
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, lstatSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'dist', 'bin');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const dir = resolve(opt('--dir', '/opt/cni/bin'));
+const names = readdirSync(bin).filter((n) => n !== 'cnits' && lstatSync(join(bin, n)).isSymbolicLink());
+const only = opt('--only', '');
+const chosen = only ? only.split(',').filter((n) => names.includes(n)) : names;
+if (only && chosen.length !== only.split(',').length) {
+  console.error(`unknown plugin in --only ${only}; built: ${names.join(', ')}`);
+  process.exitCode = 1;
+} else {
+  mkdirSync(dir, { recursive: true });
+  const tmp = (n) => join(dir, `.${n}.cnits-tmp`);
+  copyFileSync(join(bin, 'cnits'), tmp('cnits'));
+  renameSync(tmp('cnits'), join(dir, 'cnits'));
+  for (const n of chosen) {
+    rmSync(tmp(n), { force: true });
+    symlinkSync('cnits', tmp(n));
+    renameSync(tmp(n), join(dir, n));
+  }
+  console.log(`installed cnits and ${chosen.join(', ')} into ${dir}`);
+}

@@ -1,0 +1,70 @@
+// IPAllocator (allocator/allocator.go): one range set, one store, one
+// last_reserved_ip index. Every operation holds the store lock.
+import { internal } from '../../lib/cni/errors';
+import type { IPConfig } from '../../lib/cni/types/current';
+import { type IP, formatIP, ipEqual, parseIP } from './ip';
+import { type RangeSet, RangeIter, notInSet, rangeFor, setString } from './range-set';
+import type { Store } from './store';
+
+export class IPAllocator {
+  constructor(
+    private readonly set: RangeSet,
+    private readonly store: Store,
+    private readonly rangeID: number,
+  ) {}
+
+  /** Allocates one address of the set for (id, ifname): the requested one, else the next free one round robin. */
+  get(id: string, ifname: string, requested?: IP): IPConfig {
+    this.store.lock();
+    try {
+      return requested ? this.getRequested(id, ifname, requested) : this.getNext(id, ifname);
+    } finally {
+      this.store.unlock();
+    }
+  }
+
+  private getRequested(id: string, ifname: string, ip: IP): IPConfig {
+    const r = rangeFor(this.set, ip);
+    if (!r) throw internal(notInSet(this.set, ip));
+    if (ipEqual(ip, r.gateway)) throw internal(`requested ip ${formatIP(ip)} is subnet's gateway`);
+    if (!this.store.reserve(id, ifname, formatIP(ip), this.rangeID)) {
+      throw internal(`requested IP address ${formatIP(ip)} is not available in range set ${setString(this.set)}`);
+    }
+    return { address: `${formatIP(ip)}/${r.prefix}`, gateway: formatIP(r.gateway) };
+  }
+
+  private getNext(id: string, ifname: string): IPConfig {
+    // ADD is deliberately not idempotent: a second address for the same
+    // attachment in this set is refused (duplicate allocation, PR #328)
+    for (const name of this.store.getByID(id, ifname)) {
+      const ip = parseIP(name);
+      if (ip && rangeFor(this.set, ip)) {
+        throw internal(`${formatIP(ip)} has been allocated to ${id}, duplicate allocation is not allowed`);
+      }
+    }
+    const iter = this.iter();
+    for (let c = iter.next(); c; c = iter.next()) {
+      if (this.store.reserve(id, ifname, formatIP(c.ip), this.rangeID)) {
+        return { address: `${formatIP(c.ip)}/${c.range.prefix}`, gateway: formatIP(c.range.gateway) };
+      }
+    }
+    throw internal(`no IP addresses available in range set: ${setString(this.set)}`);
+  }
+
+  /** GetIter: round robin from the last reserved address when it lies inside the set. */
+  iter(): RangeIter {
+    const raw = this.store.lastReservedIP(this.rangeID);
+    const last = raw === undefined ? undefined : parseIP(raw);
+    return new RangeIter(this.set, last);
+  }
+
+  /** Releases everything (id, ifname) holds in the network (not only in this set, as the reference). */
+  release(id: string, ifname: string): void {
+    this.store.lock();
+    try {
+      this.store.releaseByID(id, ifname);
+    } finally {
+      this.store.unlock();
+    }
+  }
+}

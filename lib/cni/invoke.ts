@@ -1,0 +1,78 @@
+// Delegation to another plugin (IPAM), as libcni's pkg/invoke does it: find the
+// binary on CNI_PATH, run it with our env (only CNI_COMMAND replaced) and our exact
+// stdin bytes, pass its stderr through and its error object through unchanged.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CniError, Code } from './errors';
+import type { CmdArgs, Verb } from './plugin';
+import { parseResult } from './types/convert';
+import type { Result } from './types/current';
+
+export const delegateTimeoutMs = 60_000;
+
+export function findInPath(name: string, paths: readonly string[]): string {
+  if (!name) throw new CniError(Code.Internal, 'no plugin name provided');
+  if (name.includes('/')) throw new CniError(Code.Internal, `invalid plugin name: ${name}`);
+  if (!paths.length) throw new CniError(Code.Internal, 'no paths provided');
+  for (const dir of paths) {
+    const file = join(dir, name);
+    try {
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new CniError(Code.Internal, `failed to find plugin "${name}" in path [${paths.join(' ')}]`);
+}
+
+export interface Delegation {
+  /** stdin for the delegate; defaults to the caller's exact stdin */
+  stdin?: Buffer;
+  timeoutMs?: number;
+  stderr?: (text: string) => void;
+}
+
+/** Runs `type` with CNI_COMMAND=command; returns its parsed result for ADD. */
+export async function delegate(type: string, command: Verb, args: CmdArgs, opts: Delegation = {}): Promise<Result | undefined> {
+  const file = findInPath(type, args.path);
+  const { execa } = await import('execa');
+  const env = { ...args.env, CNI_COMMAND: command };
+  const timeout = opts.timeoutMs ?? delegateTimeoutMs;
+  let attempt = 0;
+  for (;;) {
+    const r = await execa(file, [], {
+      env, extendEnv: false, input: opts.stdin ?? args.stdin, timeout, reject: false,
+      encoding: 'buffer', stripFinalNewline: false,
+    });
+    // ETXTBSY: the binary is being replaced; libcni retries up to 5 times, 1 s apart
+    if (r.code === 'ETXTBSY' && attempt++ < 5) { await new Promise((ok) => setTimeout(ok, 1000)); continue; }
+    const stdout = Buffer.from(r.stdout);
+    const stderr = Buffer.from(r.stderr);
+    if (stderr.length) (opts.stderr ?? ((t) => process.stderr.write(t)))(stderr.toString());
+    if (r.timedOut) throw new CniError(Code.TryAgainLater, `plugin "${type}" timed out after ${timeout / 1000} s (${command})`);
+    if (r.exitCode !== 0) throw pluginError(type, r.exitCode, stdout, stderr, r.message ?? '');
+    if (command !== 'ADD') return undefined;
+    let json: unknown;
+    try { json = JSON.parse(stdout.toString()); } catch (err) {
+      throw new CniError(Code.DecodingFailure, `decoding result of plugin "${type}": ${(err as Error).message}`);
+    }
+    return parseResult(json, args.conf.cniVersion);
+  }
+}
+
+/** The delegate's own error object when it printed one (code kept), else a wrapped message. */
+function pluginError(type: string, exitCode: number | undefined, stdout: Buffer, stderr: Buffer, fallback: string): CniError {
+  if (stdout.length) {
+    try {
+      const e = JSON.parse(stdout.toString()) as { code?: unknown; msg?: unknown; details?: unknown };
+      if (typeof e.code === 'number' && typeof e.msg === 'string') {
+        return new CniError(e.code, e.msg, typeof e.details === 'string' ? e.details : '');
+      }
+    } catch {
+      // fall through
+    }
+    return new CniError(Code.Internal, `netplugin failed but error parsing its diagnostic message ${JSON.stringify(stdout.toString())}`);
+  }
+  if (stderr.length) return new CniError(Code.Internal, `netplugin failed: ${JSON.stringify(stderr.toString())}`);
+  return new CniError(Code.Internal, `plugin "${type}" failed with no error message (exit ${exitCode ?? '?'}): ${fallback}`);
+}
