@@ -22,6 +22,7 @@ const env = {
 
 /** Runs one hyperfine group; returns {name: meanMs}. */
 function hyperfine(title, commands, extra = []) {
+  // --shell=none where no redirection is needed; otherwise hyperfine subtracts its shell's start-up
   const json = join(work, 'out.json');
   const args = ['--warmup', '3', '--runs', runs, '--style', 'none', '--export-json', json, ...extra];
   for (const [name, cmd] of Object.entries(commands)) args.push('--command-name', name, cmd);
@@ -46,16 +47,19 @@ try {
   writeFileSync(join(work, 'ref.json'), conf(join(work, 'ref-data')));
   const verb = (v, bin, cfg) => `CNI_COMMAND=${v} ${bin} < ${join(work, cfg)} > /dev/null`;
 
-  const start = hyperfine('start-up (VERSION)', {
+  const start = hyperfine('start-up (VERSION, no shell)', {
     'node -e 0': 'node -e 0',
-    'ours VERSION': `CNI_COMMAND=VERSION ${ours}/host-local`,
-    'reference VERSION': `CNI_COMMAND=VERSION ${ref}/host-local`,
-  });
+    'ours VERSION': `env CNI_COMMAND=VERSION ${ours}/host-local`,
+    'reference VERSION': `env CNI_COMMAND=VERSION ${ref}/host-local`,
+  }, ['-N']);
   const add = hyperfine('host-local ADD (DEL untimed in --prepare)', {
     'ours VERSION': verb('VERSION', `${ours}/host-local`, 'ours.json'),
     'ours ADD': verb('ADD', `${ours}/host-local`, 'ours.json'),
     'reference ADD': verb('ADD', `${ref}/host-local`, 'ref.json'),
   }, ['--prepare', `${verb('DEL', `${ours}/host-local`, 'ours.json')}; ${verb('DEL', `${ref}/host-local`, 'ref.json')}`]);
+
+  const cleanup = `${verb('DEL', `${ours}/host-local`, 'ours.json')}; ${verb('DEL', `${ref}/host-local`, 'ref.json')}`;
+  execFileSync('sh', ['-c', cleanup], { env });
   const trip = hyperfine('host-local ADD+DEL round trip', {
     'ours ADD+DEL': `${verb('ADD', `${ours}/host-local`, 'ours.json')} && ${verb('DEL', `${ours}/host-local`, 'ours.json')}`,
     'reference ADD+DEL': `${verb('ADD', `${ref}/host-local`, 'ref.json')} && ${verb('DEL', `${ref}/host-local`, 'ref.json')}`,

@@ -42,12 +42,12 @@ cni DEL ours demo-2 && echo "ours  DEL demo-2 (allocated by go)"
 leases
 echo; echo "== 3. beyond the reference: STATUS and GC (spec 1.1.0)"
 printf 'ours  STATUS: '; cni STATUS ours "" && echo "ready"
-printf 'ADD demo-5 -> '; cni ADD ours demo-5 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).ips.map(i=>i.address).join("  ")))'
-printf 'ADD demo-6 -> '; cni ADD ours demo-6 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).ips.map(i=>i.address).join("  ")))'
-printf 'ours  STATUS: '; cni STATUS ours "" || true; echo
-echo 'ours  GC with cni.dev/valid-attachments = [demo-3, demo-5]'
-cni GC ours "" '{"cni.dev/valid-attachments":[{"containerID":"demo-3","ifname":"eth0"},{"containerID":"demo-5","ifname":"eth0"}]}'
+show() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).ips.map(i=>i.address).join("  ")))'; }
+for i in 5 6 7; do printf 'ours  ADD demo-%s -> ' "$i"; cni ADD ours "demo-$i" | show; done
+printf 'ours  STATUS (the IPv4 set is now full): '; cni STATUS ours "" || true; echo
+echo 'ours  GC with cni.dev/valid-attachments = [demo-3, demo-5, demo-7]'
+cni GC ours "" '{"cni.dev/valid-attachments":[{"containerID":"demo-3","ifname":"eth0"},{"containerID":"demo-5","ifname":"eth0"},{"containerID":"demo-7","ifname":"eth0"}]}'
 leases
 echo; echo "== 4. DEL everything that is left"
-for i in 3 5; do cni DEL ours "demo-$i"; done
+for i in 3 5 7; do cni DEL ours "demo-$i"; done
 leases

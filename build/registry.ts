@@ -1,6 +1,10 @@
 // Every plugin of the suite, by directory: plugins/<name>/main.ts and ipam/<name>/main.ts
-// each export `plugin`. Kept in sync with the directories by test/unit/registry.test.ts.
+// each export `plugin` (and `warmup`, a side-effect free variant for the snapshot).
+// Kept in sync with the directories by test/unit/registry.test.ts.
 import type { Plugin } from '../lib/cni/plugin';
-import { plugin as hostLocal } from '../ipam/host-local/main';
+import * as hostLocal from '../ipam/host-local/main';
+import type { Warmup } from './warmup';
 
-export const plugins: readonly Plugin[] = [hostLocal];
+const all = [hostLocal];
+export const plugins: readonly Plugin[] = all.map((m) => m.plugin);
+export const warmups: readonly Warmup[] = all.map((m) => m.warmup);
