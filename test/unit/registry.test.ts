@@ -5,7 +5,7 @@ import { plugins } from '../../build/registry';
 
 it('the registry lists exactly the plugin directories (plugins/*/main.ts, ipam/*/main.ts)', () => {
   const root = join(__dirname, '../..');
-  const dirs = ['plugins', 'ipam'].flatMap((top) =>
+  const dirs = ['plugins', 'ipam'].filter((top) => existsSync(join(root, top))).flatMap((top) =>
     readdirSync(join(root, top)).filter((d) => existsSync(join(root, top, d, 'main.ts'))));
   expect(plugins.map((p) => p.name).sort()).toEqual(dirs.sort());
 });
