@@ -1,0 +1,178 @@
+// iptables masquerade (pkg/ip/ipmasq_iptables_linux.go), batched: per address family one
+// `iptables-save -t nat` to read and, only when something must change, one
+// `iptables-restore --noflush` to write. The reference forks `iptables` once per rule.
+import { type Cidr, type Family, hostPrefixString, networkString, parseCidr } from './addr';
+import { chainName, parseRuleComment, ruleComment } from './names';
+import { type Attachment, defaultRunner, mustRun, type NetfilterOptions, type Runner } from './run';
+import { type SavedRule, type SavedTable, optionValue, parseSave, ruleLine, sameRule } from './xtsave';
+
+const MULTICAST: Record<Family, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
+const SAVE: Record<Family, string> = { 4: 'iptables-save', 6: 'ip6tables-save' };
+const RESTORE: Record<Family, string> = { 4: 'iptables-restore', 6: 'ip6tables-restore' };
+
+/** The three rules the reference appends for one address, as iptables-save prints them. */
+export function masqRules(chain: string, comment: string, ip: Cidr): SavedRule[] {
+  const c = ['-m', 'comment', '--comment', comment];
+  return [
+    { chain, args: ['-d', networkString(ip), ...c, '-j', 'ACCEPT'] },
+    { chain, args: ['!', '-d', MULTICAST[ip.family], ...c, '-j', 'MASQUERADE'] },
+    { chain: 'POSTROUTING', args: ['-s', hostPrefixString(ip), ...c, '-j', chain] },
+  ];
+}
+
+export async function readNat(runner: Runner, family: Family): Promise<SavedTable> {
+  return parseSave(await mustRun(runner, SAVE[family], ['-t', 'nat']));
+}
+
+/** Applies restore lines to the nat table atomically; no-op without lines. */
+async function restore(runner: Runner, family: Family, lines: string[]): Promise<void> {
+  if (lines.length === 0) return;
+  await mustRun(runner, RESTORE[family], ['--noflush', '--wait'], `*nat\n${lines.join('\n')}\nCOMMIT\n`);
+}
+
+/** iptables-save failed: the backend is unusable here (what the reference's SupportsIPTables probes). */
+export class IPTablesUnusableError extends Error {
+  constructor(readonly family: Family, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'IPTablesUnusableError';
+  }
+}
+
+type Plan = (family: Family, t: SavedTable) => string[] | Promise<string[]>;
+
+/**
+ * Reads every family (in parallel) before writing anything, then writes each family's plan
+ * in one restore. A failed write (the table changed under us) is re-planned from a fresh
+ * read once. Per family: one read + at most one write, unless retried. With
+ * `tolerateUnusable` (teardown, GC) a family whose read fails is skipped, as the reference
+ * ignores teardown errors when iptables is unusable.
+ */
+async function converge(runner: Runner, families: readonly Family[], plan: Plan, tolerateUnusable = false): Promise<void> {
+  const reads = await Promise.allSettled(families.map((family) => readNat(runner, family)));
+  const tables = reads.map((r, i) => {
+    if (r.status === 'fulfilled') return r.value;
+    if (tolerateUnusable) return undefined; // nothing of ours can be there to remove
+    throw new IPTablesUnusableError(families[i] ?? 4, r.reason); // the first family's failure wins
+  });
+  await Promise.all(families.map(async (family, i) => {
+    const table = tables[i];
+    if (!table) return;
+    try {
+      await restore(runner, family, await plan(family, table));
+    } catch {
+      await restore(runner, family, await plan(family, await readNat(runner, family)));
+    }
+  }));
+}
+
+function byFamily(ips: readonly string[]): Map<Family, Cidr[]> {
+  const out = new Map<Family, Cidr[]>();
+  for (const text of ips) {
+    const c = parseCidr(text);
+    out.set(c.family, [...(out.get(c.family) ?? []), c]);
+  }
+  return out;
+}
+
+/** Restore lines that append what AppendUnique would append, in the reference's order. */
+export function planSetup(t: SavedTable, chain: string, comment: string, ips: readonly Cidr[]): string[] {
+  const lines: string[] = [];
+  if (!t.chains.has(chain)) lines.push(`:${chain} - [0:0]`);
+  const present = [...t.rules];
+  for (const ip of ips) {
+    for (const rule of masqRules(chain, comment, ip)) {
+      if (present.some((r) => sameRule(r, rule))) continue;
+      present.push(rule);
+      lines.push(ruleLine('-A', rule));
+    }
+  }
+  return lines;
+}
+
+/** Restore lines removing every POSTROUTING jump to `chain`, then the chain itself. */
+export function planTeardown(t: SavedTable, chain: string): string[] {
+  const jumps = t.rules.filter((r) => r.chain === 'POSTROUTING' && optionValue(r.args, '-j') === chain);
+  const lines = jumps.map((r) => ruleLine('-D', r));
+  if (t.chains.has(chain)) lines.push(`-F ${chain}`, `-X ${chain}`);
+  return lines;
+}
+
+/** SetupIPMasq for every address (each family: <= 1 read + 1 write). Idempotent. */
+export async function setupIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<void> {
+  const runner = opts.runner ?? defaultRunner;
+  const chain = await chainName(network, containerID);
+  const comment = ruleComment(network, containerID);
+  const groups = byFamily(ips);
+  await converge(runner, [...groups.keys()].sort(), (family, t) => planSetup(t, chain, comment, groups.get(family) ?? []));
+}
+
+/**
+ * TeardownIPMasq: deletes every POSTROUTING jump to the container's chain (the current
+ * `-s <ip>` form, the legacy `-s <ip>/<prefix>` form, duplicates) and the chain. Absent
+ * objects are fine. Families: those of `ips`; both when `ips` is empty (the reference then
+ * leaks the chain). Returns whether anything was found.
+ */
+export async function teardownIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<boolean> {
+  const runner = opts.runner ?? defaultRunner;
+  const chain = await chainName(network, containerID);
+  const families: Family[] = ips.length === 0 ? [4, 6] : [...byFamily(ips).keys()];
+  let found = false;
+  await converge(runner, families, (_family, t) => {
+    const lines = planTeardown(t, chain);
+    if (lines.length > 0) found = true;
+    return lines;
+  }, true);
+  return found;
+}
+
+/** Chains of `network` (by comment, hash-verified) whose container is not in `keep`. */
+export async function staleChains(t: SavedTable, network: string, keep: ReadonlySet<string>): Promise<string[]> {
+  const owners = new Map<string, string>();
+  for (const r of t.rules) {
+    const comment = optionValue(r.args, '--comment');
+    const parsed = comment === undefined ? undefined : parseRuleComment(comment);
+    if (!parsed || parsed.network !== network) continue;
+    const owned = r.chain === 'POSTROUTING' ? optionValue(r.args, '-j') : r.chain;
+    if (owned && t.chains.has(owned)) owners.set(owned, parsed.containerID);
+  }
+  const stale: string[] = [];
+  for (const [chain, cid] of owners) {
+    if (!keep.has(cid) && chain === await chainName(network, cid)) stale.push(chain);
+  }
+  return stale;
+}
+
+/**
+ * GC (beyond the reference, which has none for iptables): removes the chains and jumps of
+ * `network` whose container is not among `valid` (iptables ignores ifname). Both families.
+ */
+export async function gcIPTables(network: string, valid: readonly Attachment[], opts: NetfilterOptions = {}): Promise<string[]> {
+  const runner = opts.runner ?? defaultRunner;
+  const keep = new Set(valid.map((a) => a.containerID));
+  const removed = new Map<Family, string[]>();
+  await converge(runner, [4, 6], async (family, t) => {
+    const stale = await staleChains(t, network, keep);
+    removed.set(family, stale);
+    return stale.flatMap((chain) => planTeardown(t, chain));
+  }, true);
+  return [...removed].sort((a, b) => a[0] - b[0]).flatMap(([family, chains]) => chains.map((c) => `${family === 4 ? 'iptables' : 'ip6tables'} nat ${c}`));
+}
+
+/** CHECK: every rule setup would create is present (one read per family). Throws listing what is missing. */
+export async function checkIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<void> {
+  const runner = opts.runner ?? defaultRunner;
+  const chain = await chainName(network, containerID);
+  const comment = ruleComment(network, containerID);
+  const missing: string[] = [];
+  await Promise.all([...byFamily(ips)].map(async ([family, cidrs]) => {
+    const t = await readNat(runner, family).catch((e: unknown) => { throw new IPTablesUnusableError(family, e); });
+    const bin = family === 4 ? 'iptables' : 'ip6tables';
+    if (!t.chains.has(chain)) { missing.push(`${bin}: chain nat/${chain} not found`); return; }
+    for (const ip of cidrs) {
+      for (const rule of masqRules(chain, comment, ip)) {
+        if (!t.rules.some((r) => sameRule(r, rule))) missing.push(`${bin}: rule not found: ${ruleLine('-A', rule)}`);
+      }
+    }
+  }));
+  if (missing.length > 0) throw new Error(`ipMasq check failed: ${missing.join('; ')}`);
+}
