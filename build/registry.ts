@@ -3,8 +3,9 @@
 // Kept in sync with the directories by test/unit/registry.test.ts.
 import type { Plugin } from '../lib/cni/plugin';
 import * as hostLocal from '../ipam/host-local/main';
+import * as bridge from '../plugins/bridge/main';
 import type { Warmup } from './warmup';
 
-const all = [hostLocal];
+const all = [bridge, hostLocal];
 export const plugins: readonly Plugin[] = all.map((m) => m.plugin);
 export const warmups: readonly Warmup[] = all.map((m) => m.warmup);

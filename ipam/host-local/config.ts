@@ -6,7 +6,7 @@ import { CniError, Code } from '../../lib/cni/errors';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Route } from '../../lib/cni/types/current';
 import { validate } from '../../lib/cni/validate';
-import { parseCniArgs } from './cni-args';
+import { parseCniArgs } from '../../lib/cni/args';
 import { type IP, formatIP, formatIPNet, parseCIDR, parseIP, parseIPOrCIDR } from './ip';
 import { foldKeys } from './keys';
 import { FieldError, type RangeInput, canonicalizeRange } from './range';

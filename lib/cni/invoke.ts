@@ -4,6 +4,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, Code } from './errors';
+import { localPlugin } from './local';
+import { run } from './skel';
 import type { CmdArgs, Verb } from './plugin';
 import { parseResult } from './types/convert';
 import type { Result } from './types/current';
@@ -35,29 +37,44 @@ export interface Delegation {
 /** Runs `type` with CNI_COMMAND=command; returns its parsed result for ADD. */
 export async function delegate(type: string, command: Verb, args: CmdArgs, opts: Delegation = {}): Promise<Result | undefined> {
   const file = findInPath(type, args.path);
-  const { execa } = await import('execa');
   const env = { ...args.env, CNI_COMMAND: command };
+  const stdin = opts.stdin ?? args.stdin;
+  const writeErr = opts.stderr ?? ((t: string) => void process.stderr.write(t));
+  const local = localPlugin(type, file);
+  if (local) {
+    // same observable contract as exec: env, stdin bytes, stdout parsed, stderr passed on
+    let out = '';
+    let err = '';
+    const code = await run(local, { env, readStdin: () => stdin, stdout: (t) => { out += t; }, stderr: (t) => { err += t; } });
+    if (err) writeErr(err);
+    return outcome(type, command, args, code, Buffer.from(out), Buffer.from(err), '');
+  }
+  const { execa } = await import('execa');
   const timeout = opts.timeoutMs ?? delegateTimeoutMs;
   let attempt = 0;
   for (;;) {
     const r = await execa(file, [], {
-      env, extendEnv: false, input: opts.stdin ?? args.stdin, timeout, reject: false,
+      env, extendEnv: false, input: stdin, timeout, reject: false,
       encoding: 'buffer', stripFinalNewline: false,
     });
     // ETXTBSY: the binary is being replaced; libcni retries up to 5 times, 1 s apart
     if (r.code === 'ETXTBSY' && attempt++ < 5) { await new Promise((ok) => setTimeout(ok, 1000)); continue; }
     const stdout = Buffer.from(r.stdout);
     const stderr = Buffer.from(r.stderr);
-    if (stderr.length) (opts.stderr ?? ((t) => process.stderr.write(t)))(stderr.toString());
+    if (stderr.length) writeErr(stderr.toString());
     if (r.timedOut) throw new CniError(Code.TryAgainLater, `plugin "${type}" timed out after ${timeout / 1000} s (${command})`);
-    if (r.exitCode !== 0) throw pluginError(type, r.exitCode, stdout, stderr, r.message ?? '');
-    if (command !== 'ADD') return undefined;
-    let json: unknown;
-    try { json = JSON.parse(stdout.toString()); } catch (err) {
-      throw new CniError(Code.DecodingFailure, `decoding result of plugin "${type}": ${(err as Error).message}`);
-    }
-    return parseResult(json, args.conf.cniVersion);
+    return outcome(type, command, args, r.exitCode, stdout, stderr, r.message ?? '');
   }
+}
+
+function outcome(type: string, command: Verb, args: CmdArgs, exitCode: number | undefined, stdout: Buffer, stderr: Buffer, fallback: string): Result | undefined {
+  if (exitCode !== 0) throw pluginError(type, exitCode, stdout, stderr, fallback);
+  if (command !== 'ADD') return undefined;
+  let json: unknown;
+  try { json = JSON.parse(stdout.toString()); } catch (err) {
+    throw new CniError(Code.DecodingFailure, `decoding result of plugin "${type}": ${(err as Error).message}`);
+  }
+  return parseResult(json, args.conf.cniVersion);
 }
 
 /** The delegate's own error object when it printed one (code kept), else a wrapped message. */

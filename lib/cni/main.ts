@@ -1,6 +1,7 @@
 // Process glue: real stdin/stdout/stderr for skel.run, and the multi-call
 // dispatch on the name the executable was invoked as (busybox style).
 import { readSync, statSync, writeSync } from 'node:fs';
+import { setLocalPlugins } from './local';
 import type { Plugin } from './plugin';
 import { run, type IO } from './skel';
 
@@ -30,6 +31,8 @@ export async function main(plugins: readonly Plugin[], argv0 = process.argv0, ar
     process.exitCode = 1;
     return;
   }
+  // only the standalone executable can stand in for a delegate found on CNI_PATH
+  if (process.getBuiltinModule('node:sea').isSea()) setLocalPlugins(plugins, process.execPath);
   process.exitCode = await run(plugin, processIO());
 }
 

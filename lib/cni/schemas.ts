@@ -2,9 +2,11 @@
 // compiles this map into standalone validator code at build time, so no plugin
 // process ever runs ajv's compiler (+55 ms per exec, research/packaging.md).
 import { hostLocalSchema } from '../../ipam/host-local/schema';
+import { bridgeSchema } from '../../plugins/bridge/schema';
 
 export const schemas = {
   hostLocal: hostLocalSchema,
+  bridge: bridgeSchema,
 } as const;
 
 export type SchemaName = keyof typeof schemas;

@@ -7,7 +7,7 @@ let sha512hex: HashFn | undefined;
 /** node:crypto is loaded on first use only (it is not free at startup). */
 async function hasher(): Promise<HashFn> {
   if (!sha512hex) {
-    const { createHash } = await import('node:crypto');
+    const { createHash } = process.getBuiltinModule('node:crypto');
     sha512hex = (data) => createHash('sha512').update(data, 'utf8').digest('hex');
   }
   return sha512hex;

@@ -98,9 +98,9 @@ export async function nftApply(runner: Runner, script: string, json = false): Pr
     await mustRun(runner, 'nft', [...flags, script]);
     return;
   }
-  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
+  const { mkdtempSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
+  const { tmpdir } = process.getBuiltinModule('node:os');
+  const { join } = process.getBuiltinModule('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'cnits-nft-'));
   try {
     const file = join(dir, json ? 'tx.json' : 'tx.nft');

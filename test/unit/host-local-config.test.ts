@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../lib/cni/errors';
 import type { CmdArgs, NetConf } from '../../lib/cni/plugin';
-import { goQuote, parseCniArgs } from '../../ipam/host-local/cni-args';
+import { goQuote, parseCniArgs } from '../../lib/cni/args';
 import { loadConfig } from '../../ipam/host-local/config';
 import { formatIP } from '../../ipam/host-local/ip';
 import { setString } from '../../ipam/host-local/range-set';

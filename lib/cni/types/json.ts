@@ -114,24 +114,21 @@ export function goSortKeys(v: GoValue): GoValue {
 }
 
 /** strconv.Quote / fmt %q, used in the reference's error messages. */
+const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+const escapes: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+
+/** Go's strconv.Quote (%q of a string): printable Unicode kept, the rest escaped */
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
-    const c = ch.codePointAt(0)!;
+    const cp = ch.codePointAt(0)!;
     if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (c >= 0x20 && c < 0x7f) out += ch;
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 0xc) out += '\\f';
-    else if (c === 0xa) out += '\\n';
-    else if (c === 0xd) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 0xb) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + hex[c >> 4] + hex[c & 0xf];
-    else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
-    else if (/[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) out += ch;
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += '\\U' + c.toString(16).padStart(8, '0');
+    else if (printable.test(ch)) out += ch;
+    else if (escapes[ch]) out += escapes[ch];
+    else if (cp < 0x80) out += '\\x' + cp.toString(16).padStart(2, '0');
+    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+    else out += '\\U' + cp.toString(16).padStart(8, '0');
   }
   return out + '"';
 }
+

@@ -2,34 +2,15 @@
 // exactly one '=', keys matched case-sensitively against the plugin's known
 // keys (plus IgnoreUnknown, which every args struct embeds), unknown keys an
 // error unless IgnoreUnknown is 1/true (any case). Errors are code 999 with
-// the reference's wording. Self-contained so it can move to lib/ later.
-import { internal } from '../../lib/cni/errors';
+// the reference's wording.
+import { internal } from './errors';
+import { goQuote } from './types/json';
+import { goQuoteList } from './types/version';
+
+export { goQuote };
 
 /** Validates a known key's value; returns an error text (Go's UnmarshalText error) or undefined. */
 export type ArgParser = (value: string) => string | undefined;
-
-const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
-const escapes: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
-
-/** Go's strconv.Quote (%q of a string) */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (printable.test(ch)) out += ch;
-    else if (escapes[ch]) out += escapes[ch];
-    else if (cp < 0x80) out += '\\x' + cp.toString(16).padStart(2, '0');
-    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += '\\U' + cp.toString(16).padStart(8, '0');
-  }
-  return out + '"';
-}
-
-/** Go's %q of a []string: ["a" "b"] */
-export function goQuoteList(list: readonly string[]): string {
-  return `[${list.map(goQuote).join(' ')}]`;
-}
 
 /** types.UnmarshallableBool */
 function parseBool(value: string): boolean | string {

@@ -1,0 +1,134 @@
+// bridge ADD: the docker0 picture for one container, every step undone if a later one fails.
+import { closeSync, openSync } from 'node:fs';
+import { CniError, Code } from '../../lib/cni/errors';
+import { delegate } from '../../lib/cni/invoke';
+import type { CmdArgs } from '../../lib/cni/plugin';
+import type { Interface, Result, Route } from '../../lib/cni/types/current';
+import { configureIface, defaultGateway, randomVethName, trySysctl, waitOperUp } from '../../lib/iface';
+import { setupIPMasq, setupSpoofCheck, teardownIPMasq, teardownSpoofCheck } from '../../lib/masq';
+import { type Netlink, NetlinkError, openNetlink } from '../../lib/netlink';
+import { type Undo, withUndo } from '../../lib/undo';
+import { type BridgeConf, loadConfig } from './config';
+import { ensureBridge, ensureGatewayAddr, setupPort } from './host';
+
+export async function add(args: CmdArgs): Promise<Result> {
+  const conf = loadConfig(args);
+  const host = openNetlink(null);
+  let cont: Netlink | undefined;
+  try {
+    cont = openContainer(args.netns);
+    const c = cont;
+    return await withUndo((undo) => attach(host, c, conf, args, undo), (line) => process.stderr.write(`${line}\n`));
+  } finally {
+    cont?.close();
+    host.close();
+  }
+}
+
+export function openContainer(netns: string): Netlink {
+  try {
+    return openNetlink(netns);
+  } catch (err) {
+    throw new CniError(Code.Internal, `failed to open netns "${netns}": ${(err as Error).message}`, '', { cause: err });
+  }
+}
+
+async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdArgs, undo: Undo): Promise<Result> {
+  const br = ensureBridge(host, conf, undo);
+  const { hostName, hostIndex, contIndex } = createVeth(host, cont, conf, args.netns, args.ifName, undo);
+  setupPort(host, br, hostIndex, hostName, conf);
+  let contMac = cont.linkByIndex(contIndex).mac ?? '';
+
+  if (conf.macspoofchk) {
+    await setupSpoofCheck(hostName, contMac, args.containerID, args.ifName);
+    undo.push('spoof check', () => teardownSpoofCheck(args.containerID, args.ifName));
+  }
+
+  const result: Result = { cniVersion: '1.1.0', interfaces: [], ips: [], routes: [] };
+  if (conf.ipamType) {
+    const ipam = await delegate(conf.ipamType, 'ADD', args);
+    undo.push('IPAM', () => delegate(conf.ipamType, 'DEL', { ...args, command: 'DEL' }));
+    if (!ipam?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
+    result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 2 }));
+    result.routes = [...(ipam.routes ?? [])];
+    if (ipam.dns) result.dns = ipam.dns;
+    gateways(result, conf);
+  }
+  if (conf.dns) result.dns = conf.dns;
+  result.interfaces = [{ name: conf.bridge }, { name: hostName }, { name: args.ifName, sandbox: args.netns }];
+
+  // container side
+  if (conf.enabledad) {
+    trySysctl(cont, `net/ipv6/conf/${args.ifName}/enhanced_dad`, '1');
+    trySysctl(cont, `net/ipv6/conf/${args.ifName}/accept_dad`, '1');
+  } else {
+    trySysctl(cont, `net/ipv6/conf/${args.ifName}/accept_dad`, '0');
+  }
+  trySysctl(cont, `net/ipv4/conf/${args.ifName}/arp_notify`, '1');
+  if (result.ips?.length) await configureIface(cont, args.ifName, result);
+
+  if (conf.isGateway) {
+    for (const ip of result.ips ?? []) {
+      if (!ip.gateway) continue;
+      const prefix = ip.address.split('/')[1];
+      ensureGatewayAddr(host, br, `${ip.gateway}/${prefix}`, conf);
+      host.sysctl(ip.gateway.includes(':') ? 'net/ipv6/conf/all/forwarding' : 'net/ipv4/ip_forward', '1');
+    }
+  }
+  if (conf.ipMasq && result.ips?.length) {
+    const cidrs = result.ips.map((ip) => ip.address);
+    undo.push('masquerade', () => teardownIPMasq(cidrs, conf.name, args.ifName, args.containerID));
+    await setupIPMasq(conf.ipMasqBackend, cidrs, conf.name, args.ifName, args.containerID);
+  }
+  if (!conf.disableContainerInterface) {
+    if (!result.ips?.length) cont.setLink(contIndex, { up: true });
+    await waitOperUp(host, hostIndex);
+  }
+  // MACs can change when a port joins (plugins#805): read them last
+  contMac = cont.linkByIndex(contIndex).mac ?? contMac;
+  const ifaces: Interface[] = [
+    { name: conf.bridge, mac: host.linkByIndex(br.index).mac ?? '' },
+    { name: hostName, mac: host.linkByIndex(hostIndex).mac ?? '' },
+    { name: args.ifName, mac: contMac, sandbox: args.netns },
+  ];
+  result.interfaces = ifaces;
+  return result;
+}
+
+/** veth pair: host end vethXXXXXXXX here, container end CNI_IFNAME created directly in the netns. */
+function createVeth(host: Netlink, cont: Netlink, conf: BridgeConf, netns: string, ifName: string, undo: Undo) {
+  if (cont.findLink(ifName)) throw new CniError(Code.Internal, `container veth name provided (${ifName}) already exists`);
+  const fd = openSync(netns, 'r');
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const hostName = randomVethName();
+      try {
+        host.addLink({ kind: 'veth', name: hostName, ...(conf.mtu && { mtu: conf.mtu }),
+          peer: { name: ifName, nsFd: fd, ...(conf.mtu && { mtu: conf.mtu }), ...(conf.mac && { mac: conf.mac }) } });
+      } catch (err) {
+        if (err instanceof NetlinkError && err.code === 'EEXIST' && attempt < 10 && !cont.findLink(ifName)) continue;
+        throw new CniError(Code.Internal, `failed to create veth pair for "${ifName}": ${(err as Error).message}`, '', { cause: err });
+      }
+      const hostIndex = host.linkByName(hostName).index;
+      undo.push('veth', () => { try { host.delLink(hostIndex); } catch { /* gone with the netns */ } });
+      return { hostName, hostIndex, contIndex: cont.linkByName(ifName).index };
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Gateways computed when IPAM gave none; default routes for isDefaultGateway (calcGateways). */
+function gateways(result: Result, conf: BridgeConf): void {
+  const routes: Route[] = result.routes ?? [];
+  const done = new Set<string>();
+  for (const ip of result.ips ?? []) {
+    const v6 = ip.address.includes(':');
+    if (!ip.gateway && conf.isGateway) ip.gateway = defaultGateway(ip.address);
+    if (!conf.isDefaultGateway || !ip.gateway || done.has(v6 ? '6' : '4')) continue;
+    done.add(v6 ? '6' : '4');
+    const dflt = v6 ? '::/0' : '0.0.0.0/0';
+    if (!routes.some((r) => r.dst === dflt && r.gw)) routes.push({ dst: dflt, gw: ip.gateway });
+  }
+  result.routes = routes;
+}

@@ -1,0 +1,106 @@
+// Host-side kernel objects of the bridge plugin: the bridge, the veth's host end
+// as a bridge port, VLANs, and gateway addresses on the bridge.
+import { CniError, Code } from '../../lib/cni/errors';
+import { randomMac, trySysctl } from '../../lib/iface';
+import { type Link, type Netlink, NetlinkError, parseCidr } from '../../lib/netlink';
+import type { Undo } from '../../lib/undo';
+import type { BridgeConf } from './config';
+
+const failed = (what: string, err: unknown): CniError =>
+  new CniError(Code.Internal, `${what}: ${(err as Error).message}`, '', { cause: err });
+
+/** A bridge-VLAN failure on a kernel without it reads as what it is. */
+export function vlanError(conf: BridgeConf, err: unknown): CniError {
+  const unsupported = err instanceof NetlinkError && err.code === 'EOPNOTSUPP';
+  const why = unsupported ? 'this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)' : (err as Error).message;
+  return new CniError(Code.Internal, `failed to configure vlan ${conf.vlan || conf.trunk.join(',')} on bridge "${conf.bridge}": ${why}`, '', { cause: err });
+}
+
+/**
+ * Finds or creates the bridge. A new bridge gets a fixed MAC so it never follows
+ * its lowest port's MAC (plugins#60); an existing one is pinned to its current MAC.
+ */
+export function ensureBridge(nl: Netlink, conf: BridgeConf, undo: Undo): Link {
+  let br = nl.findLink(conf.bridge);
+  const vlanFiltering = conf.vlan !== 0 || conf.trunk.length > 0;
+  if (br && br.kind !== 'bridge') throw new CniError(Code.Internal, `"${conf.bridge}" already exists but is not a bridge`);
+  if (!br) {
+    try {
+      nl.addLink({ kind: 'bridge', name: conf.bridge, mac: randomMac(), ...(conf.mtu && { mtu: conf.mtu }),
+        ...(vlanFiltering && { bridge: { vlanFiltering: true } }) });
+    } catch (err) {
+      if (!(err instanceof NetlinkError && err.code === 'EEXIST')) {
+        throw vlanFiltering ? vlanError(conf, err) : failed(`could not add "${conf.bridge}"`, err);
+      }
+    }
+    br = nl.linkByName(conf.bridge);
+    const index = br.index;
+    // only ours to remove while no other attachment uses it
+    undo.push('bridge', () => { if (nl.links({ master: index }).length === 0) nl.delLink(index); });
+  } else if (br.mac) {
+    nl.setLink(br.index, { mac: br.mac });
+  }
+  if (conf.promiscMode) nl.setLink(br.index, { promisc: true });
+  trySysctl(nl, `net/ipv6/conf/${conf.bridge}/accept_ra`, '0');
+  if (!br.up) nl.setLink(br.index, { up: true });
+  return nl.linkByIndex(br.index);
+}
+
+/** Host veth: up, accept_ra=0, enslaved, hairpin and isolation written, VLANs. */
+export function setupPort(nl: Netlink, br: Link, hostIndex: number, hostName: string, conf: BridgeConf): void {
+  trySysctl(nl, `net/ipv6/conf/${hostName}/accept_ra`, '0');
+  try {
+    nl.setLink(hostIndex, { master: br.index, up: true });
+  } catch (err) {
+    throw failed(`failed to connect "${hostName}" to bridge ${conf.bridge}`, err);
+  }
+  nl.setBridgePort(hostIndex, { hairpin: conf.hairpinMode, isolated: conf.portIsolation });
+  if (conf.vlan === 0 && conf.trunk.length === 0) return;
+  try {
+    if (!conf.preserveDefaultVlan) {
+      for (const port of nl.bridgePorts(true)) {
+        if (port.index !== hostIndex) continue;
+        for (const v of port.vlans ?? []) nl.bridgeVlanDel(hostIndex, { vid: v.vid, master: true });
+      }
+    }
+    for (const vid of conf.trunk) nl.bridgeVlanAdd(hostIndex, { vid, master: true });
+    const native = conf.vlan || (conf.trunk.length ? 1 : 0);
+    if (native) nl.bridgeVlanAdd(hostIndex, { vid: native, pvid: true, untagged: true, master: true });
+  } catch (err) {
+    throw vlanError(conf, err);
+  }
+}
+
+/**
+ * Puts gw/prefix on the bridge (ensureAddr). Another IPv4 address, or an overlapping
+ * IPv6 one, is replaced with forceAddress and an error without.
+ */
+export function ensureGatewayAddr(nl: Netlink, br: Link, gwCidr: string, conf: BridgeConf): void {
+  const want = parseCidr(gwCidr);
+  const v6 = want.bytes.length === 16;
+  for (const a of nl.addrs(br.index, v6 ? 10 : 2)) {
+    if (a.address === want.address && a.prefixLen === want.prefixLen) return;
+    if (v6 && (a.scope === 253 /* link */ || !sameNet(a.address, a.prefixLen, gwCidr))) continue;
+    if (!conf.forceAddress) {
+      throw new CniError(Code.Internal, `"${conf.bridge}" already has an IP address different from ${gwCidr}`);
+    }
+    nl.delAddr(br.index, `${a.address}/${a.prefixLen}`);
+  }
+  try {
+    nl.addAddr(br.index, gwCidr);
+  } catch (err) {
+    throw failed(`could not add IP address to "${conf.bridge}"`, err);
+  }
+}
+
+function sameNet(address: string, prefixLen: number, other: string): boolean {
+  const a = parseCidr(`${address}/${prefixLen}`);
+  const b = parseCidr(other);
+  const len = Math.min(prefixLen, b.prefixLen);
+  for (let bit = 0; bit < len; bit++) {
+    const byte = bit >> 3;
+    const mask = 0x80 >> (bit & 7);
+    if ((a.bytes[byte]! & mask) !== (b.bytes[byte]! & mask)) return false;
+  }
+  return true;
+}
