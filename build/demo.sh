@@ -1,53 +1,57 @@
 #!/usr/bin/env bash
-# The demo: our host-local and the reference Go host-local serving ONE lease
-# directory side by side, through the built executables, as a runtime calls them.
+# The demo: the classic docker0 picture, built by our executables. Two container
+# namespaces on one bridge network with masquerade, addresses shown, pings, then
+# DEL and a listing showing nothing is left. Everything happens inside a scratch
+# "node" namespace, so this machine's own links and firewall rules are untouched.
+# Then: our host-local and the reference Go host-local sharing one lease directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OURS=$PWD/dist/bin
-REF=/usr/lib/cni
-[ -x "$OURS/host-local" ] || { echo "run npm run build first" >&2; exit 1; }
-[ -x "$REF/host-local" ] || { echo "apt-get install containernetworking-plugins (the reference) first" >&2; exit 1; }
+BIN=$PWD/dist/bin
+[ -x "$BIN/bridge" ] || { echo "run npm run build first" >&2; exit 1; }
 unset NODE_EXTRA_CA_CERTS
+NODE=cnitsdemo-node A=cnitsdemo-a B=cnitsdemo-b
 DATA=$(mktemp -d /tmp/cnits-demo-XXXXXX)
-trap 'rm -rf "$DATA"' EXIT
+cleanup() { for ns in $A $B $NODE; do ip netns del "$ns" 2>/dev/null || true; done; rm -rf "$DATA"; }
+trap cleanup EXIT
+cleanup; mkdir -p "$DATA"
+for ns in $NODE $A $B; do ip netns add "$ns"; done
+ip -n $NODE link set lo up
+
 CONF=$(cat <<JSON
-{"cniVersion":"1.1.0","name":"demo","type":"bridge",
- "ipam":{"type":"host-local","dataDir":"$DATA","ranges":[[{"subnet":"10.88.0.0/29"}],[{"subnet":"fd00:88::/125"}]],
-         "routes":[{"dst":"0.0.0.0/0"}]}}
+{"cniVersion":"1.1.0","name":"demo","type":"bridge","bridge":"cni-demo0","isGateway":true,"ipMasq":true,
+ "ipam":{"type":"host-local","dataDir":"$DATA","ranges":[[{"subnet":"10.123.0.0/24"}],[{"subnet":"fd00:123::/64"}]],
+         "routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}]}}
 JSON
 )
-cni() { # cni VERB BIN CONTAINER [extra-conf-json]
-  local conf=$CONF
-  [ -n "${4:-}" ] && conf=$(node -e 'const [a,b]=process.argv.slice(1);console.log(JSON.stringify({...JSON.parse(a),...JSON.parse(b)}))' "$CONF" "$4")
-  local bin=$2; [ "$2" = ours ] && bin=$OURS/host-local; [ "$2" = go ] && bin=$REF/host-local
-  # the reference (Debian v1.1.1) speaks up to 1.0.0: hand it that version
-  [ "$2" = go ] && conf=${conf/\"1.1.0\"/\"1.0.0\"}
-  env -i PATH="$PATH" CNI_COMMAND="$1" CNI_CONTAINERID="$3" CNI_IFNAME=eth0 CNI_NETNS=/var/run/netns/demo \
-    CNI_PATH="$OURS" "$bin" <<<"$conf"
+cni() { # VERB CONTAINER-NETNS
+  echo "$CONF" | ip netns exec $NODE env CNI_COMMAND="$1" CNI_CONTAINERID="demo-$2" CNI_IFNAME=eth0 \
+    CNI_NETNS="/var/run/netns/$2" CNI_PATH="$BIN" "$BIN/bridge"
 }
-leases() { echo "--- leases in $DATA/demo:"; for f in "$DATA"/demo/*; do
-  case $(basename "$f") in lock) ;; last_reserved_ip.*) printf '  %-22s %s\n' "$(basename "$f")" "$(cat "$f")";;
-  *) printf '  %-22s %s (mode %s)\n' "$(basename "$f")" "$(tr '\r\n' '  ' <"$f")" "$(stat -c %a "$f")";; esac; done; }
+addr() { ip -n "$1" -j addr show eth0 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].addr_info.filter(a=>a.scope==="global").map(a=>a.local+"/"+a.prefixlen).join("  ")))'; }
+ping1() { ip netns exec "$1" busybox ping -c 1 -W 2 "$2" >/dev/null && echo "  $1 -> $2: ok" || echo "  $1 -> $2: FAILED"; }
 
-echo "== 1. ADD alternately with ours (TypeScript) and the reference (Go), one dataDir"
-for i in 1 2 3 4; do
-  who=ours; [ $((i % 2)) = 0 ] && who=go
-  printf '%-5s ADD demo-%s -> ' "$who" "$i"
-  cni ADD "$who" "demo-$i" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).ips.map(i=>i.address).join("  ")))'
+echo "== ADD: two containers on bridge cni-demo0 (isGateway, ipMasq), dual stack, via $BIN/bridge"
+for ns in $A $B; do cni ADD $ns > "$DATA/$ns.result.json"; echo "  $ns eth0: $(addr $ns)"; done
+echo "== the node side"
+ip -n $NODE -br link show type bridge; ip -n $NODE -br addr show dev cni-demo0
+ip -n $NODE -br link show type veth | sed 's/^/  /'
+echo "  masquerade rules:"; ip netns exec $NODE iptables-save -t nat | grep -- '-A .*CNI-' | sed 's/^/    /'
+echo "  leases:"; for f in "$DATA"/demo/[0-9a-f]*; do case $f in *last_reserved*) ;; *) printf '    %-14s %s\n' "$(basename "$f")" "$(tr '\r\n' '  ' <"$f")";; esac; done
+IPA=$(addr $A | cut -d/ -f1); IPB=$(addr $B | cut -d/ -f1)
+echo "== ping"
+ping1 $A "$IPB"; ping1 $B "$IPA"; ping1 $A 10.123.0.1; ping1 $B fd00:123::1
+echo "== CHECK (prevResult from the ADD)"
+for ns in $A $B; do
+  CONF_CHECK=$(node -e 'const c=JSON.parse(process.argv[1]);c.prevResult=JSON.parse(require("fs").readFileSync(process.argv[2]));console.log(JSON.stringify(c))' "$CONF" "$DATA/$ns.result.json")
+  echo "$CONF_CHECK" | ip netns exec $NODE env CNI_COMMAND=CHECK CNI_CONTAINERID="demo-$ns" CNI_IFNAME=eth0 \
+    CNI_NETNS="/var/run/netns/$ns" CNI_PATH="$BIN" "$BIN/bridge" && echo "  $ns: ok"
 done
-leases
-echo; echo "== 2. each releases what the other allocated"
-cni DEL go demo-1 && echo "go    DEL demo-1 (allocated by ours)"
-cni DEL ours demo-2 && echo "ours  DEL demo-2 (allocated by go)"
-leases
-echo; echo "== 3. beyond the reference: STATUS and GC (spec 1.1.0)"
-printf 'ours  STATUS: '; cni STATUS ours "" && echo "ready"
-show() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).ips.map(i=>i.address).join("  ")))'; }
-for i in 5 6 7; do printf 'ours  ADD demo-%s -> ' "$i"; cni ADD ours "demo-$i" | show; done
-printf 'ours  STATUS (the IPv4 set is now full): '; cni STATUS ours "" || true; echo
-echo 'ours  GC with cni.dev/valid-attachments = [demo-3, demo-5, demo-7]'
-cni GC ours "" '{"cni.dev/valid-attachments":[{"containerID":"demo-3","ifname":"eth0"},{"containerID":"demo-5","ifname":"eth0"},{"containerID":"demo-7","ifname":"eth0"}]}'
-leases
-echo; echo "== 4. DEL everything that is left"
-for i in 3 5 7; do cni DEL ours "demo-$i"; done
-leases
+echo "== DEL: container a normally; container b after its netns is already gone"
+cni DEL $A; ip netns del $B; echo "$CONF" | ip netns exec $NODE env CNI_COMMAND=DEL CNI_CONTAINERID=demo-$B CNI_IFNAME=eth0 CNI_NETNS= CNI_PATH="$BIN" "$BIN/bridge"
+echo "== what is left"
+echo "  veths: $(ip -n $NODE -br link show type veth | wc -l)"
+echo "  masquerade rules: $(ip netns exec $NODE iptables-save -t nat | grep -c -- '-A .*CNI-' || true)"
+echo "  leases: $(find "$DATA/demo" -type f -name '[0-9a-f]*' ! -name 'last_reserved_ip*' | wc -l)"
+echo "  (the bridge stays, as the reference leaves it: $(ip -n $NODE -br link show type bridge | awk '{print $1}'))"
+echo
+[ -x /usr/lib/cni/host-local ] && bash build/demo-host-local.sh || echo "(install containernetworking-plugins to also see our host-local and the Go one share a lease directory)"

@@ -2,7 +2,7 @@
 // as a bridge port, VLANs, and gateway addresses on the bridge.
 import { CniError, Code } from '../../lib/cni/errors';
 import { randomMac, trySysctl } from '../../lib/iface';
-import { type Link, type Netlink, NetlinkError, parseCidr } from '../../lib/netlink';
+import { IFA_F, type Link, type Netlink, NetlinkError, parseCidr } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import type { BridgeConf } from './config';
 
@@ -87,7 +87,9 @@ export function ensureGatewayAddr(nl: Netlink, br: Link, gwCidr: string, conf: B
     nl.delAddr(br.index, `${a.address}/${a.prefixLen}`);
   }
   try {
-    nl.addAddr(br.index, gwCidr);
+    // no DAD for the gateway: the address is ours by IPAM, and a tentative gateway
+    // would drop the containers' IPv6 traffic for the first second or two
+    nl.addAddr(br.index, { address: want.address, prefixLen: want.prefixLen, ...(v6 && { flags: IFA_F.NODAD }) });
   } catch (err) {
     throw failed(`could not add IP address to "${conf.bridge}"`, err);
   }
