@@ -4,6 +4,7 @@
 //   3. esbuild bundle              4. SEA + snapshot via @yao-pkg/pkg's API   5. links
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,8 @@ step('addon (node-gyp)');
 const gyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 execFileSync(process.execPath, [gyp, 'rebuild', '--nodedir=/usr', '--silent'], { cwd: join(root, 'lib/native'), stdio: 'inherit' });
 const addon = join(root, 'lib/native/build/Release/cnits.node');
+// names the extracted addon in /run/cnits: a new build never loads an old file
+const addonId = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
 
 step('bundle (esbuild)');
 rmSync(dist, { recursive: true, force: true });
@@ -36,7 +39,7 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 await build({
   entryPoints: [join(root, 'build/entry.ts')], outfile: join(dist, 'cnits.cjs'), bundle: true, platform: 'node',
   target: 'node20', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning',
-  define: { __CNITS_VERSION__: JSON.stringify(version), 'import.meta.url': '"file:///cnits.cjs"' },
+  define: { __CNITS_VERSION__: JSON.stringify(version), __CNITS_ADDON_ID__: JSON.stringify(addonId), 'import.meta.url': '"file:///cnits.cjs"' },
 });
 
 step('SEA with startup snapshot (@yao-pkg/pkg)');

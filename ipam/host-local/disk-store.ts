@@ -76,7 +76,16 @@ export class DiskStore implements Store {
       throw goFsError(err);
     }
     try {
-      fs.writeFileSync(path.join(this.dir, LAST_IP_PREFIX + rangeSetIndex), ip, { mode: 0o600 });
+      // same bytes as Go's os.WriteFile, but overwrite then shrink instead of O_TRUNC:
+      // truncating a file that has data costs ~1 ms of journaling on ext4
+      const fd = fs.openSync(path.join(this.dir, LAST_IP_PREFIX + rangeSetIndex), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+      try {
+        const data = Buffer.from(ip);
+        fs.writeSync(fd, data, 0, data.length, 0);
+        fs.ftruncateSync(fd, data.length);
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (err) {
       throw goFsError(err);
     }
