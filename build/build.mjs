@@ -48,15 +48,22 @@ step('SEA with startup snapshot (@yao-pkg/pkg)');
 process.env.TMPDIR = join(root, '.tmp');
 mkdirSync(process.env.TMPDIR, { recursive: true });
 const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
-const out = join(bin, 'cnits');
-await sea(join(dist, 'cnits.cjs'), {
-  targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch: 'x64', output: out }],
-  nodePath: process.execPath, signature: false,
-  seaConfig: { useSnapshot: true, disableExperimentalSEAWarning: true, assets: { 'cnits.node': addon } },
-});
-// pkg swallows bake errors (Promise.allSettled): make sure the blob went in
-if (statSync(out).size === statSync(process.execPath).size) throw new Error('pkg: SEA blob was not injected');
-
-step('links');
-for (const name of pluginNames()) symlinkSync('cnits', join(bin, name));
-console.log(`build: done -> ${bin}: cnits + ${pluginNames().join(', ')}`);
+async function seaBuild(out, seaConfig) {
+  mkdirSync(dirname(out), { recursive: true });
+  await sea(join(dist, 'cnits.cjs'), {
+    targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch: 'x64', output: out }],
+    nodePath: process.execPath, signature: false,
+    seaConfig: { disableExperimentalSEAWarning: true, assets: { 'cnits.node': addon }, ...seaConfig },
+  });
+  // pkg swallows bake errors (Promise.allSettled): make sure the blob went in
+  if (statSync(out).size === statSync(process.execPath).size) throw new Error('pkg: SEA blob was not injected');
+  for (const name of pluginNames()) symlinkSync('cnits', join(dirname(out), name));
+}
+await seaBuild(join(bin, 'cnits'), { useSnapshot: true });
+// A V8 startup snapshot only loads on a CPU with the features of the build machine
+// (V8 derives flags from them; a mismatch exits 14 before any of our code runs). The
+// portable build has no snapshot: install.mjs falls back to it where the fast one cannot
+// start, and the emulated-CPU VM tests use it.
+step('portable SEA (no snapshot)');
+await seaBuild(join(dist, 'portable', 'cnits'), { useCodeCache: true });
+console.log(`build: done -> ${bin}: cnits + ${pluginNames().join(', ')} (and ${join(dist, 'portable')})`);

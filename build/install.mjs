@@ -3,6 +3,7 @@
 // touched; every replacement is a rename, so a runtime exec'ing a plugin at the
 // same moment sees either the old or the new file, never a partial one.
 //   node build/install.mjs [--dir DIR] [--only host-local,bridge]
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,11 @@ if (only && chosen.length !== only.split(',').length) {
 } else {
   mkdirSync(dir, { recursive: true });
   const tmp = (n) => join(dir, `.${n}.cnits-tmp`);
-  copyFileSync(join(bin, 'cnits'), tmp('cnits'));
+  // the snapshot build starts only on a CPU like the build machine's (exit 14 otherwise)
+  const probe = spawnSync(join(bin, 'cnits'), [], { env: { CNI_COMMAND: 'VERSION' }, argv0: 'host-local' });
+  const source = probe.status === 0 ? join(bin, 'cnits') : join(root, 'dist', 'portable', 'cnits');
+  if (probe.status !== 0) console.log(`the snapshot build cannot start on this CPU (exit ${probe.status}): installing the portable build`);
+  copyFileSync(source, tmp('cnits'));
   renameSync(tmp('cnits'), join(dir, 'cnits'));
   for (const n of chosen) {
     rmSync(tmp(n), { force: true });

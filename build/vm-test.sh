@@ -10,7 +10,9 @@ if [ ! -x "$RUN" ]; then
   echo "vm tests: SKIPPED: no VM runner at $RUN (set CNI_VM_RUN); the ipvlan/VLAN suites did not run" >&2
   [ "${CNI_VM_REQUIRED:-0}" = 1 ] && exit 1 || exit 0
 fi
-[ -x dist/bin/cnits ] || npm run build
+[ -x dist/portable/cnits ] || npm run build
+# the emulated CPU cannot load the host-built V8 snapshot: use the portable build there
+export CNITS_E2E_DIR=$PWD/dist/portable
 start=$(date +%s)
 # node directly, not npx/npm: each Node start costs ~1.3 s in the emulated guest
 "$RUN" --timeout "${CNI_VM_TIMEOUT:-900}" -- node node_modules/vitest/vitest.mjs run --config vitest.vm.config.mts "$@"

@@ -90,8 +90,16 @@ async function dispatch(plugin: Plugin, io: IO): Promise<string | undefined> {
 
 async function call(funcs: PluginFuncs, args: CmdArgs): Promise<string | undefined> {
   switch (args.command) {
-    case 'ADD':
-      return formatResult(await funcs.add(args), args.conf.cniVersion);
+    case 'ADD': {
+      const result = await funcs.add(args);
+      try {
+        return formatResult(result, args.conf.cniVersion);
+      } catch (err) {
+        // e.g. an L2-only result asked for as 0.2.0: the ADD is undone, not left half-reported
+        await funcs.del({ ...args, command: 'DEL' }).catch(() => undefined);
+        throw err;
+      }
+    }
     case 'DEL':
       await funcs.del(args);
       return undefined;

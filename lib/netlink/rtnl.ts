@@ -154,8 +154,15 @@ export class Netlink {
 
   /** Routes of the main table by default ({ table: 0 } for all), without cached clones. */
   routes(filter: RouteFilter = {}): Route[] {
-    const all = this.dump(RTM.GETROUTE, encodeRouteDump(filter), 'list routes').map((m) => decodeRoute(m.payload));
-    return all.filter((r) => routeMatches(r, filter));
+    let msgs: NlMsg[];
+    try {
+      msgs = this.dump(RTM.GETROUTE, encodeRouteDump(filter), 'list routes');
+    } catch (err) {
+      // a strict-checked dump of a table that has no route yet: "FIB table does not exist"
+      if (err instanceof NetlinkError && err.code === 'ENOENT') return [];
+      throw err;
+    }
+    return msgs.map((m) => decodeRoute(m.payload)).filter((r) => routeMatches(r, filter));
   }
 
   /** Adds a route; EEXIST if an identical one exists. */

@@ -6,10 +6,10 @@ import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Interface, Result, Route } from '../../lib/cni/types/current';
 import { configureIface, defaultGateway, randomVethName, trySysctl, waitOperUp } from '../../lib/iface';
 import { setupIPMasq, setupSpoofCheck, teardownIPMasq, teardownSpoofCheck } from '../../lib/masq';
-import { type Netlink, NetlinkError, openNetlink } from '../../lib/netlink';
+import { type Link, type Netlink, NetlinkError, openNetlink } from '../../lib/netlink';
 import { type Undo, withUndo } from '../../lib/undo';
 import { type BridgeConf, loadConfig } from './config';
-import { ensureBridge, ensureGatewayAddr, setupPort } from './host';
+import { ensureBridge, ensureGatewayAddr, ensureVlanGateway, setupPort } from './host';
 
 export async function add(args: CmdArgs): Promise<Result> {
   const conf = loadConfig(args);
@@ -67,11 +67,13 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
   trySysctl(cont, `net/ipv4/conf/${args.ifName}/arp_notify`, '1');
   if (result.ips?.length) await configureIface(cont, args.ifName, result);
 
+  let vlanGw: Link | undefined;
   if (conf.isGateway) {
     for (const ip of result.ips ?? []) {
       if (!ip.gateway) continue;
       const prefix = ip.address.split('/')[1];
-      ensureGatewayAddr(host, br, `${ip.gateway}/${prefix}`, conf);
+      if (conf.vlan) vlanGw ??= ensureVlanGateway(host, br, conf, undo);
+      ensureGatewayAddr(host, vlanGw ?? br, `${ip.gateway}/${prefix}`, conf);
       host.sysctl(ip.gateway.includes(':') ? 'net/ipv6/conf/all/forwarding' : 'net/ipv4/ip_forward', '1');
     }
   }
@@ -91,6 +93,7 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
     { name: hostName, mac: host.linkByIndex(hostIndex).mac ?? '' },
     { name: args.ifName, mac: contMac, sandbox: args.netns },
   ];
+  if (vlanGw) ifaces.push({ name: vlanGw.name, mac: host.linkByIndex(vlanGw.index).mac ?? '' });
   result.interfaces = ifaces;
   return result;
 }

@@ -1,7 +1,7 @@
 // Host-side kernel objects of the bridge plugin: the bridge, the veth's host end
 // as a bridge port, VLANs, and gateway addresses on the bridge.
 import { CniError, Code } from '../../lib/cni/errors';
-import { randomMac, trySysctl } from '../../lib/iface';
+import { randomMac, randomVethName, trySysctl } from '../../lib/iface';
 import { IFA_F, type Link, type Netlink, NetlinkError, parseCidr } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import type { BridgeConf } from './config';
@@ -105,4 +105,28 @@ function sameNet(address: string, prefixLen: number, other: string): boolean {
     if ((a.bytes[byte]! & mask) !== (b.bytes[byte]! & mask)) return false;
   }
   return true;
+}
+
+/**
+ * With `vlan` and `isGateway`, the gateway lives on `<bridge>.<vlan>`: one end of a
+ * host-side veth pair whose other end is a bridge port untagged in that VLAN
+ * (ensureVlanInterface). Created once, shared by the network's containers.
+ */
+export function ensureVlanGateway(nl: Netlink, br: Link, conf: BridgeConf, undo: Undo): Link {
+  const name = `${conf.bridge}.${conf.vlan}`;
+  const existing = nl.findLink(name);
+  if (existing) return existing;
+  if (Buffer.byteLength(name) > 15) throw new CniError(Code.Internal, `failed to create vlan interface: name "${name}" is longer than 15 bytes`);
+  const port = randomVethName();
+  try {
+    nl.addLink({ kind: 'veth', name: port, ...(conf.mtu && { mtu: conf.mtu }), peer: { name, ...(conf.mtu && { mtu: conf.mtu }) } });
+  } catch (err) {
+    throw failed(`failed to create vlan interface "${name}"`, err);
+  }
+  const portIndex = nl.linkByName(port).index;
+  undo.push('vlan gateway', () => nl.delLink(portIndex));
+  setupPort(nl, br, portIndex, port, { ...conf, trunk: [], hairpinMode: false, portIsolation: false });
+  const gw = nl.linkByName(name);
+  nl.setLink(gw.index, { up: true });
+  return nl.linkByIndex(gw.index);
 }

@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const ours = resolve(__dirname, '../../dist/bin');
+// CNITS_E2E_DIR runs the suites against another build: dist/portable in the VM (its
+// emulated CPU cannot load the host-built V8 snapshot), or a reference dir.
+export const ours = process.env['CNITS_E2E_DIR'] || resolve(__dirname, '../../dist/bin');
 export const reference = '/usr/lib/cni';
 export const hasReference = existsSync(join(reference, 'host-local'));
 export const allVersions = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;

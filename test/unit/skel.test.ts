@@ -153,3 +153,15 @@ describe('error boundary', () => {
     }
   });
 });
+
+describe('a result that cannot be printed in the config version', () => {
+  it('is undone with DEL and reported', async () => {
+    const dels: string[] = [];
+    const r = await harness(full, '{"cniVersion":"0.2.0","name":"n"}', {
+      add: async () => ({ cniVersion: '1.1.0', interfaces: [{ name: 'eth0' }] }),
+      del: async (a) => { dels.push(a.command); },
+    }).run();
+    expect(r.json).toEqual({ code: 999, msg: 'cannot convert: no valid IP addresses' });
+    expect(dels).toEqual(['DEL']);
+  });
+});
