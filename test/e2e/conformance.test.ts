@@ -1,0 +1,41 @@
+// Keeps conformance/expect/{ours,reference}.json true: runs the black-box conformance runner
+// (conformance/cli.ts) against our build and against the Debian reference plugins, and
+// requires exit 0, i.e. every case ended as its expectation file says (an unexpected PASS
+// fails as well as an unexpected FAIL). After a deliberate change of behaviour:
+//   npm run conformance -- --plugins dist/bin --update-expectations
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+const ours = join(root, 'dist/bin');
+const reference = '/usr/lib/cni';
+const isRoot = process.getuid?.() === 0;
+
+function conformance(dir: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['build/ts-run.mjs', 'conformance/cli.ts', '--plugins', dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, output: Buffer.concat(chunks).toString() }));
+  });
+}
+
+/** The lines worth reading when the run is red: the unexpected ones and the summary. */
+const digest = (output: string): string =>
+  output.split('\n').filter((l) => /UNEXPECTED|unexpected|passed, .* failed|^conformance:/.test(l)).join('\n');
+
+describe.skipIf(!isRoot)('conformance runner', () => {
+  it.skipIf(!existsSync(join(ours, 'host-local')))('dist/bin matches conformance/expect/ours.json', async () => {
+    const r = await conformance(ours);
+    expect(r.code, digest(r.output)).toBe(0);
+  }, 600_000);
+
+  it.skipIf(!existsSync(join(reference, 'host-local')))('/usr/lib/cni matches conformance/expect/reference.json', async () => {
+    const r = await conformance(reference);
+    expect(r.code, digest(r.output)).toBe(0);
+  }, 600_000);
+});
