@@ -3,7 +3,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CniError, Code } from './cni/errors';
 import type { IPConfig, Result, Route } from './cni/types/current';
-import { AF, IFA_F, formatIp, type Link, type Netlink, NetlinkError, parseCidr } from './netlink';
+import { formatIP, maskIP, mustParseCIDR, nextIP } from './ip';
+import { AF, IFA_F, type Link, type Netlink, NetlinkError } from './netlink';
 
 /** "veth" + 8 random hex digits (ip.RandomVethName); /dev/urandom instead of node:crypto (~9 ms to load). */
 export function randomVethName(): string {
@@ -114,19 +115,14 @@ export async function settleAddresses(nl: Netlink, ifName: string, timeoutMs: nu
   }
 }
 
-/** Gateway = network address + 1 when the IPAM result has none (bridge calcGateways). */
+/**
+ * Gateway = network address + 1 when the IPAM result has none (bridge calcGateways). Printed
+ * in the 'netlink' style as it always was (results carry Go-canonical addresses, so the
+ * v4-mapped case where that differs from Go's text does not arise).
+ */
 export function defaultGateway(cidr: string): string {
-  const c = parseCidr(cidr);
-  const bytes = Uint8Array.from(c.bytes);
-  for (let i = 0; i < bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, c.prefixLen - i * 8));
-    bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
-  }
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    bytes[i] = (bytes[i]! + 1) & 0xff;
-    if (bytes[i] !== 0) break;
-  }
-  return formatIp(bytes)!;
+  const c = mustParseCIDR(cidr, { bare: true });
+  return formatIP(nextIP(maskIP(c.ip, c.prefix)), 'netlink');
 }
 
 /** Sleeps 0, 50, 500, 1000, 1000 ms until the link is oper-up (bridge.go, plugins#463). */

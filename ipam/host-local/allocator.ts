@@ -2,7 +2,7 @@
 // last_reserved_ip index. Every operation holds the store lock.
 import { internal } from '../../lib/cni/errors';
 import type { IPConfig } from '../../lib/cni/types/current';
-import { type IP, formatIP, ipEqual, parseIP } from './ip';
+import { type IPNum, formatIPNum, ipNumEqual, parseIPNum } from '../../lib/ip';
 import { type RangeSet, RangeIter, notInSet, rangeFor, setString } from './range-set';
 import type { Store } from './store';
 
@@ -14,7 +14,7 @@ export class IPAllocator {
   ) {}
 
   /** Allocates one address of the set for (id, ifname): the requested one, else the next free one round robin. */
-  get(id: string, ifname: string, requested?: IP): IPConfig {
+  get(id: string, ifname: string, requested?: IPNum): IPConfig {
     this.store.lock();
     try {
       return requested ? this.getRequested(id, ifname, requested) : this.getNext(id, ifname);
@@ -23,29 +23,29 @@ export class IPAllocator {
     }
   }
 
-  private getRequested(id: string, ifname: string, ip: IP): IPConfig {
+  private getRequested(id: string, ifname: string, ip: IPNum): IPConfig {
     const r = rangeFor(this.set, ip);
     if (!r) throw internal(notInSet(this.set, ip));
-    if (ipEqual(ip, r.gateway)) throw internal(`requested ip ${formatIP(ip)} is subnet's gateway`);
-    if (!this.store.reserve(id, ifname, formatIP(ip), this.rangeID)) {
-      throw internal(`requested IP address ${formatIP(ip)} is not available in range set ${setString(this.set)}`);
+    if (ipNumEqual(ip, r.gateway)) throw internal(`requested ip ${formatIPNum(ip)} is subnet's gateway`);
+    if (!this.store.reserve(id, ifname, formatIPNum(ip), this.rangeID)) {
+      throw internal(`requested IP address ${formatIPNum(ip)} is not available in range set ${setString(this.set)}`);
     }
-    return { address: `${formatIP(ip)}/${r.prefix}`, gateway: formatIP(r.gateway) };
+    return { address: `${formatIPNum(ip)}/${r.prefix}`, gateway: formatIPNum(r.gateway) };
   }
 
   private getNext(id: string, ifname: string): IPConfig {
     // ADD is deliberately not idempotent: a second address for the same
     // attachment in this set is refused (duplicate allocation, PR #328)
     for (const name of this.store.getByID(id, ifname)) {
-      const ip = parseIP(name);
+      const ip = parseIPNum(name);
       if (ip && rangeFor(this.set, ip)) {
-        throw internal(`${formatIP(ip)} has been allocated to ${id}, duplicate allocation is not allowed`);
+        throw internal(`${formatIPNum(ip)} has been allocated to ${id}, duplicate allocation is not allowed`);
       }
     }
     const iter = this.iter();
     for (let c = iter.next(); c; c = iter.next()) {
-      if (this.store.reserve(id, ifname, formatIP(c.ip), this.rangeID)) {
-        return { address: `${formatIP(c.ip)}/${c.range.prefix}`, gateway: formatIP(c.range.gateway) };
+      if (this.store.reserve(id, ifname, formatIPNum(c.ip), this.rangeID)) {
+        return { address: `${formatIPNum(c.ip)}/${c.range.prefix}`, gateway: formatIPNum(c.range.gateway) };
       }
     }
     throw internal(`no IP addresses available in range set: ${setString(this.set)}`);
@@ -54,7 +54,7 @@ export class IPAllocator {
   /** GetIter: round robin from the last reserved address when it lies inside the set. */
   iter(): RangeIter {
     const raw = this.store.lastReservedIP(this.rangeID);
-    const last = raw === undefined ? undefined : parseIP(raw);
+    const last = raw === undefined ? undefined : parseIPNum(raw);
     return new RangeIter(this.set, last);
   }
 

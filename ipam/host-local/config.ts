@@ -7,7 +7,7 @@ import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Route } from '../../lib/cni/types/current';
 import { validate } from '../../lib/cni/validate';
 import { parseCniArgs } from '../../lib/cni/args';
-import { type IP, formatIP, formatIPNet, parseCIDR, parseIP, parseIPOrCIDR } from './ip';
+import { type IPNum, formatCIDRNum, formatIPNum, parseCIDRNum, parseIPNum, parseIPOrCIDR, toIPNum } from '../../lib/ip';
 import { foldKeys } from './keys';
 import { FieldError, type RangeInput, canonicalizeRange } from './range';
 import { type RangeSet, checkRangeSet, setsOverlap } from './range-set';
@@ -67,7 +67,7 @@ export interface HostLocalConfig {
   /** where each range set came from, e.g. "ipam.ranges[0]" */
   rangeFields: string[];
   /** CNI_ARGS IP, then args.cni.ips, then runtimeConfig.ips; canonical, may repeat */
-  requestedIPs: IP[];
+  requestedIPs: IPNum[];
   routes: Route[];
   /** GC: cni.dev/valid-attachments (else cni.dev/attachments); undefined when neither is given */
   validAttachments?: Attachment[];
@@ -77,15 +77,15 @@ export function configError(field: string, message: string): CniError {
   return new CniError(Code.InvalidNetworkConfig, 'invalid network configuration', `${field}: ${message}`);
 }
 
-function ipField(field: string, value: Opt<string>): IP | undefined {
+function ipField(field: string, value: Opt<string>): IPNum | undefined {
   if (value === null || value === undefined || value === '') return undefined; // Go: empty text is a nil net.IP
-  const ip = parseIP(value);
+  const ip = parseIPNum(value);
   if (!ip) throw configError(field, `invalid IP address ${JSON.stringify(value)}`);
   return ip;
 }
 
 function cidrField(field: string, value: string) {
-  const cidr = parseCIDR(value);
+  const cidr = parseCIDRNum(value);
   if (!cidr) throw configError(field, `invalid CIDR address ${JSON.stringify(value)}`);
   return cidr;
 }
@@ -112,19 +112,19 @@ function pendingSets(field: string, sets: Opt<RawRange[][]>): PendingSet[] {
   }));
 }
 
-function requested(field: string, ips: Opt<string[]>): IP[] {
+function requested(field: string, ips: Opt<string[]>): IPNum[] {
   return (ips ?? []).map((s, i) => {
     const ip = parseIPOrCIDR(s);
     if (!ip) throw configError(`${field}[${i}]`, `invalid IP address ${JSON.stringify(s)}`);
-    return ip;
+    return toIPNum(ip);
   });
 }
 
 function route(field: string, r: RawRoute): Route {
   const dst = cidrField(`${field}.dst`, r.dst);
-  const out: Route = { dst: formatIPNet(dst.ip, dst.prefix, dst.bits) };
+  const out: Route = { dst: formatCIDRNum(dst.ip, dst.prefix, dst.bits) };
   const gw = ipField(`${field}.gw`, r.gw);
-  if (gw) out.gw = formatIP(gw);
+  if (gw) out.gw = formatIPNum(gw);
   // int fields are omitempty in the reference, the *int ones only when null
   if (r.mtu) out.mtu = r.mtu;
   if (r.advmss) out.advmss = r.advmss;
@@ -203,7 +203,7 @@ export function loadConfig(args: CmdArgs): HostLocalConfig {
     IP: (v) => (v === '' || parseIPOrCIDR(v) ? undefined : `invalid IP address ${v}`),
   });
   const envIP = env['IP'] ? parseIPOrCIDR(env['IP']) : undefined;
-  const requestedIPs = [...(envIP ? [envIP] : []), ...argsIPs, ...runtimeIPs];
+  const requestedIPs = [...(envIP ? [toIPNum(envIP)] : []), ...argsIPs, ...runtimeIPs];
 
   const pending = [...fromRuntime, ...legacy, ...fromRanges];
   if (pending.length === 0) throw configError('ipam.ranges', 'no IP ranges specified');

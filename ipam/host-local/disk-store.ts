@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOCK_EX, LOCK_UN, flock } from '../../lib/native';
 import { goFsError } from './fs-error';
-import { parseIP } from './ip';
+import { parseIPNum } from '../../lib/ip';
 import { type Lease, type Store, defaultDataDir, goTrimSpace, leaseContent, parseLeaseContent } from './store';
 
 const LAST_IP_PREFIX = 'last_reserved_ip.';
@@ -151,13 +151,13 @@ export class DiskStore implements Store {
   }
 
   getByID(id: string, ifname: string): string[] {
-    return this.matching([leaseContent(id, ifname), goTrimSpace(id)]).filter((name) => parseIP(name) !== undefined);
+    return this.matching([leaseContent(id, ifname), goTrimSpace(id)]).filter((name) => parseIPNum(name) !== undefined);
   }
 
   listAll(): Lease[] {
     const out: Lease[] = [];
     for (const name of this.files()) {
-      if (parseIP(name) === undefined) continue;
+      if (parseIPNum(name) === undefined) continue;
       const c = this.content(name);
       if (c !== undefined) out.push({ ip: name, ...parseLeaseContent(c) });
     }
@@ -165,7 +165,7 @@ export class DiskStore implements Store {
   }
 
   listIPs(): string[] {
-    return this.files().filter((name) => parseIP(name) !== undefined);
+    return this.files().filter((name) => parseIPNum(name) !== undefined);
   }
 
   release(ip: string): void {

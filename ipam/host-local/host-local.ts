@@ -6,7 +6,7 @@ import { IPAllocator } from './allocator';
 import { type HostLocalConfig, loadConfig } from './config';
 import { DiskStore } from './disk-store';
 import { parseResolvConf } from './dns';
-import { type IP, formatIP, ipEqual, parseIP } from './ip';
+import { type IPNum, formatIPNum, ipNumEqual, parseIPNum } from '../../lib/ip';
 import { rangeCapacity, rangeContains } from './range';
 import { setContains, setString } from './range-set';
 import { type Store, type StoreFactory, goTrimSpace, leaseContent } from './store';
@@ -50,12 +50,12 @@ function add(open: StoreFactory, args: CmdArgs): Result {
       }
     };
     // keyed by text: the same address requested twice is one request
-    const pending = new Map<string, IP>();
-    for (const ip of conf.requestedIPs) if (!pending.has(formatIP(ip))) pending.set(formatIP(ip), ip);
+    const pending = new Map<string, IPNum>();
+    for (const ip of conf.requestedIPs) if (!pending.has(formatIPNum(ip))) pending.set(formatIPNum(ip), ip);
     const ips: IPConfig[] = [];
     conf.ranges.forEach((set, idx) => {
       const alloc = new IPAllocator(set, store, idx);
-      let requested: IP | undefined;
+      let requested: IPNum | undefined;
       for (const [key, ip] of pending) {
         if (setContains(set, ip)) {
           requested = ip;
@@ -129,16 +129,16 @@ function gc(open: StoreFactory, args: CmdArgs): void {
 function status(open: StoreFactory, args: CmdArgs): void {
   const conf = loadConfig(args);
   const names = withStore(open, conf, (store) => locked(store, () => store.listIPs()));
-  const used = new Map<string, IP>();
+  const used = new Map<string, IPNum>();
   for (const name of names) {
-    const ip = parseIP(name);
-    if (ip) used.set(formatIP(ip), ip);
+    const ip = parseIPNum(name);
+    if (ip) used.set(formatIPNum(ip), ip);
   }
   conf.ranges.forEach((set, idx) => {
     let free = 0n;
     for (const r of set) {
       let taken = 0n;
-      for (const ip of used.values()) if (rangeContains(r, ip) && !ipEqual(ip, r.gateway)) taken++;
+      for (const ip of used.values()) if (rangeContains(r, ip) && !ipNumEqual(ip, r.gateway)) taken++;
       free += rangeCapacity(r) - taken;
     }
     if (free <= 0n) {

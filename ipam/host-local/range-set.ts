@@ -1,16 +1,16 @@
 // A range set (allocator/range_set.go): ranges of one family that form one
 // pool, plus the round-robin iterator of allocator.go (RangeIter).
-import { type IP, formatIP, ipEqual, nextIP } from './ip';
+import { type IPNum, formatIPNum, ipNumEqual, nextIPNum } from '../../lib/ip';
 import { type Range, FieldError, rangeContains, rangesOverlap, rangeString } from './range';
 
 export type RangeSet = Range[];
 
 /** RangeSet.RangeFor: the range holding ip, if any */
-export function rangeFor(set: RangeSet, ip: IP): Range | undefined {
+export function rangeFor(set: RangeSet, ip: IPNum): Range | undefined {
   return set.find((r) => rangeContains(r, ip));
 }
 
-export function setContains(set: RangeSet, ip: IP): boolean {
+export function setContains(set: RangeSet, ip: IPNum): boolean {
   return rangeFor(set, ip) !== undefined;
 }
 
@@ -45,7 +45,7 @@ export function checkRangeSet(set: RangeSet): void {
 }
 
 export interface Candidate {
-  ip: IP;
+  ip: IPNum;
   range: Range;
 }
 
@@ -56,12 +56,12 @@ export interface Candidate {
  */
 export class RangeIter {
   private rangeIdx = 0;
-  private cur: IP | undefined;
-  private startIP: IP | undefined;
+  private cur: IPNum | undefined;
+  private startIP: IPNum | undefined;
 
   constructor(
     private readonly set: RangeSet,
-    last?: IP,
+    last?: IPNum,
   ) {
     if (last && setContains(set, last)) {
       this.rangeIdx = set.findIndex((r) => rangeContains(r, last));
@@ -75,25 +75,25 @@ export class RangeIter {
       if (this.cur === undefined) {
         this.cur = r.rangeStart;
         this.startIP = this.cur;
-        if (ipEqual(this.cur, r.gateway)) continue;
+        if (ipNumEqual(this.cur, r.gateway)) continue;
         return { ip: this.cur, range: r };
       }
-      if (ipEqual(this.cur, r.rangeEnd)) {
+      if (ipNumEqual(this.cur, r.rangeEnd)) {
         this.rangeIdx = (this.rangeIdx + 1) % this.set.length;
         r = this.set[this.rangeIdx]!;
         this.cur = r.rangeStart;
       } else {
-        this.cur = nextIP(this.cur);
+        this.cur = nextIPNum(this.cur);
       }
       if (this.startIP === undefined) this.startIP = this.cur;
-      else if (ipEqual(this.cur, this.startIP)) return undefined;
-      if (ipEqual(this.cur, r.gateway)) continue;
+      else if (ipNumEqual(this.cur, this.startIP)) return undefined;
+      if (ipNumEqual(this.cur, r.gateway)) continue;
       return { ip: this.cur, range: r };
     }
   }
 }
 
 /** "<ip> not in range set <set>" (RangeFor's error) */
-export function notInSet(set: RangeSet, ip: IP): string {
-  return `${formatIP(ip)} not in range set ${setString(set)}`;
+export function notInSet(set: RangeSet, ip: IPNum): string {
+  return `${formatIPNum(ip)} not in range set ${setString(set)}`;
 }

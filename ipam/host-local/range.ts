@@ -1,24 +1,24 @@
 // One allocation range (allocator/range.go): canonicalisation with the
 // reference's defaults and checks, membership and overlap. Pure arithmetic.
-import { type CIDR, type IP, bitsOf, formatIP, formatIPNet, ipCmp, ipEqual, maskOf } from './ip';
+import { type CIDRNum, type IPNum, bitsOf, compareIPNum, formatCIDRNum, formatIPNum, ipNumEqual, maskOf, nextIPNum } from '../../lib/ip';
 
 export interface Range {
   /** network address (host bits are rejected) */
-  subnet: IP;
+  subnet: IPNum;
   prefix: number;
   /** first allocatable address, inclusive */
-  rangeStart: IP;
+  rangeStart: IPNum;
   /** last allocatable address, inclusive */
-  rangeEnd: IP;
+  rangeEnd: IPNum;
   /** never handed out; may lie outside the subnet (the reference does not check it) */
-  gateway: IP;
+  gateway: IPNum;
 }
 
 export interface RangeInput {
-  subnet: CIDR;
-  rangeStart?: IP;
-  rangeEnd?: IP;
-  gateway?: IP;
+  subnet: CIDRNum;
+  rangeStart?: IPNum;
+  rangeEnd?: IPNum;
+  gateway?: IPNum;
 }
 
 /** A configuration error about one key of a range (or of a range set when key is ''). */
@@ -32,26 +32,26 @@ export class FieldError extends Error {
 }
 
 /** net.IPNet.Contains with canonical addresses */
-function inSubnet(subnet: IP, prefix: number, ip: IP): boolean {
+function inSubnet(subnet: IPNum, prefix: number, ip: IPNum): boolean {
   if (ip.v6 !== subnet.v6) return false;
   const m = maskOf(prefix, bitsOf(ip));
   return (ip.n & m) === (subnet.n & m);
 }
 
 /** Range.Contains; start/end may still be unset while canonicalising */
-function contains(subnet: IP, prefix: number, start: IP | undefined, end: IP | undefined, ip: IP): boolean {
+function contains(subnet: IPNum, prefix: number, start: IPNum | undefined, end: IPNum | undefined, ip: IPNum): boolean {
   if (!inSubnet(subnet, prefix, ip)) return false;
-  if (start && ipCmp(ip, start) < 0) return false;
-  if (end && ipCmp(ip, end) > 0) return false;
+  if (start && compareIPNum(ip, start) < 0) return false;
+  if (end && compareIPNum(ip, end) > 0) return false;
   return true;
 }
 
-export function rangeContains(r: Range, ip: IP): boolean {
+export function rangeContains(r: Range, ip: IPNum): boolean {
   return contains(r.subnet, r.prefix, r.rangeStart, r.rangeEnd, ip);
 }
 
 /** Last address of the subnet; for IPv4 the one before the broadcast address. */
-export function lastIP(subnet: IP, prefix: number): IP {
+export function lastIP(subnet: IPNum, prefix: number): IPNum {
   const bits = bitsOf(subnet);
   const host = (1n << BigInt(bits - prefix)) - 1n;
   const last = subnet.n | host;
@@ -62,29 +62,29 @@ export function lastIP(subnet: IP, prefix: number): IP {
 export function canonicalizeRange(input: RangeInput): Range {
   const { ip, prefix, bits } = input.subnet;
   if (prefix > bits - 2) {
-    throw new FieldError('subnet', `Network ${formatIPNet(ip, prefix, bits)} too small to allocate from`);
+    throw new FieldError('subnet', `Network ${formatCIDRNum(ip, prefix, bits)} too small to allocate from`);
   }
   if (bitsOf(ip) !== bits) throw new FieldError('subnet', 'IPNet IP and Mask version mismatch');
-  const network: IP = { v6: ip.v6, n: ip.n & maskOf(prefix, bits) };
-  if (!ipEqual(ip, network)) {
+  const network: IPNum = { v6: ip.v6, n: ip.n & maskOf(prefix, bits) };
+  if (!ipNumEqual(ip, network)) {
     throw new FieldError(
       'subnet',
-      `Network has host bits set. For a subnet mask of length ${prefix} the network address is ${formatIP(network)}`,
+      `Network has host bits set. For a subnet mask of length ${prefix} the network address is ${formatIPNum(network)}`,
     );
   }
-  const sn = formatIPNet(network, prefix, bits);
-  const first: IP = { v6: network.v6, n: network.n + 1n };
+  const sn = formatCIDRNum(network, prefix, bits);
+  const first = nextIPNum(network);
   const gateway = input.gateway ?? first;
 
   const start = input.rangeStart;
   if (start && !contains(network, prefix, start, input.rangeEnd, start)) {
-    throw new FieldError('rangeStart', `RangeStart ${formatIP(start)} not in network ${sn}`);
+    throw new FieldError('rangeStart', `RangeStart ${formatIPNum(start)} not in network ${sn}`);
   }
   const rangeStart = start ?? first;
 
   const end = input.rangeEnd;
   if (end && !contains(network, prefix, rangeStart, end, end)) {
-    throw new FieldError('rangeEnd', `RangeEnd ${formatIP(end)} not in network ${sn}`);
+    throw new FieldError('rangeEnd', `RangeEnd ${formatIPNum(end)} not in network ${sn}`);
   }
   const rangeEnd = end ?? lastIP(network, prefix);
   return { subnet: network, prefix, rangeStart, rangeEnd, gateway };
@@ -102,7 +102,7 @@ export function rangesOverlap(a: Range, b: Range): boolean {
 }
 
 export function rangeString(r: Range): string {
-  return `${formatIP(r.rangeStart)}-${formatIP(r.rangeEnd)}`;
+  return `${formatIPNum(r.rangeStart)}-${formatIPNum(r.rangeEnd)}`;
 }
 
 /** Number of addresses the iterator can hand out (gateway excluded). */

@@ -1,7 +1,7 @@
 // iptables masquerade (pkg/ip/ipmasq_iptables_linux.go), batched: per address family one
 // `iptables-save -t nat` to read and, only when something must change, one
 // `iptables-restore --noflush` to write. The reference forks `iptables` once per rule.
-import { type Cidr, type Family, hostPrefixString, networkString, parseCidr } from './addr';
+import { type IPFamily as Family, type IPPrefix, formatCIDR, ipFamily, mustParseCIDR, networkOf } from '../ip';
 import { chainName, parseRuleComment, ruleComment } from './names';
 import { type Attachment, defaultRunner, mustRun, type NetfilterOptions, type Runner } from './run';
 import { type SavedRule, type SavedTable, optionValue, parseSave, ruleLine, sameRule } from './xtsave';
@@ -10,13 +10,16 @@ const MULTICAST: Record<Family, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
 const SAVE: Record<Family, string> = { 4: 'iptables-save', 6: 'ip6tables-save' };
 const RESTORE: Record<Family, string> = { 4: 'iptables-restore', 6: 'ip6tables-restore' };
 
-/** The three rules the reference appends for one address, as iptables-save prints them. */
-export function masqRules(chain: string, comment: string, ip: Cidr): SavedRule[] {
+/**
+ * The three rules the reference appends for one address, as iptables-save prints them
+ * (glibc inet_ntop: lib/ip's 'inet_ntop' style; the host with its full-length prefix).
+ */
+export function masqRules(chain: string, comment: string, ip: IPPrefix): SavedRule[] {
   const c = ['-m', 'comment', '--comment', comment];
   return [
-    { chain, args: ['-d', networkString(ip), ...c, '-j', 'ACCEPT'] },
-    { chain, args: ['!', '-d', MULTICAST[ip.family], ...c, '-j', 'MASQUERADE'] },
-    { chain: 'POSTROUTING', args: ['-s', hostPrefixString(ip), ...c, '-j', chain] },
+    { chain, args: ['-d', formatCIDR(networkOf(ip), 'inet_ntop'), ...c, '-j', 'ACCEPT'] },
+    { chain, args: ['!', '-d', MULTICAST[ipFamily(ip.ip)], ...c, '-j', 'MASQUERADE'] },
+    { chain: 'POSTROUTING', args: ['-s', formatCIDR({ ip: ip.ip, prefix: ip.ip.length * 8 }, 'inet_ntop'), ...c, '-j', chain] },
   ];
 }
 
@@ -65,17 +68,19 @@ async function converge(runner: Runner, families: readonly Family[], plan: Plan,
   }));
 }
 
-function byFamily(ips: readonly string[]): Map<Family, Cidr[]> {
-  const out = new Map<Family, Cidr[]>();
+/** "ip/prefix" (a bare ip: full length) by family; TypeError on an invalid one. */
+function byFamily(ips: readonly string[]): Map<Family, IPPrefix[]> {
+  const out = new Map<Family, IPPrefix[]>();
   for (const text of ips) {
-    const c = parseCidr(text);
-    out.set(c.family, [...(out.get(c.family) ?? []), c]);
+    const c = mustParseCIDR(text, { bare: true });
+    const family = ipFamily(c.ip);
+    out.set(family, [...(out.get(family) ?? []), c]);
   }
   return out;
 }
 
 /** Restore lines that append what AppendUnique would append, in the reference's order. */
-export function planSetup(t: SavedTable, chain: string, comment: string, ips: readonly Cidr[]): string[] {
+export function planSetup(t: SavedTable, chain: string, comment: string, ips: readonly IPPrefix[]): string[] {
   const lines: string[] = [];
   if (!t.chains.has(chain)) lines.push(`:${chain} - [0:0]`);
   const present = [...t.rules];

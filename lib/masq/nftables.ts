@@ -2,7 +2,7 @@
 // regular chain masq_checks with one commented rule per address, base chain postrouting.
 // Each verb: one `nft -j list chain ...` read + at most one `nft -f -` transaction. (The
 // reference also runs `nft --version` and `nft --check` in knftables.New on every call.)
-import { type Cidr, hostString, networkString, parseCidr } from './addr';
+import { type IPPrefix, formatCIDR, formatIP, ipFamily, mustParseCIDR, networkOf } from '../ip';
 import { goQuote, nftInstanceHash, nftNetworkHash, nftRuleComment } from './names';
 import { type Json, type NftListing, type NftRule, nftApply, nftList, sameExpr } from './nftjson';
 import { type Attachment, defaultRunner, type NetfilterOptions, NetfilterError, type Runner } from './run';
@@ -13,19 +13,23 @@ const T = `inet ${MASQ_TABLE}`;
 const TABLE_COMMENT = 'Masquerading for plugins from github.com/containernetworking/plugins';
 const CHAIN_COMMENT = 'Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet';
 
+// Addresses print as nft prints them (glibc inet_ntop: lib/ip's 'inet_ntop' style).
+const parse = (text: string): IPPrefix => mustParseCIDR(text, { bare: true });
+const proto = (ip: IPPrefix): 'ip' | 'ip6' => (ipFamily(ip.ip) === 4 ? 'ip' : 'ip6');
+
 /** Rule text as knftables.Concat builds it in the reference. */
-export function masqRuleText(ip: Cidr): string {
-  const p = ip.family === 4 ? 'ip' : 'ip6';
-  return `${p} saddr == ${hostString(ip)} ${p} daddr != ${networkString(ip)} masquerade`;
+export function masqRuleText(ip: IPPrefix): string {
+  const p = proto(ip);
+  return `${p} saddr == ${formatIP(ip.ip, 'inet_ntop')} ${p} daddr != ${formatCIDR(networkOf(ip), 'inet_ntop')} masquerade`;
 }
 
 /** The expression nft lists for masqRuleText (for CHECK). */
-export function masqRuleExpr(ip: Cidr): Json[] {
-  const p = ip.family === 4 ? 'ip' : 'ip6';
-  const [addr = '', len = '0'] = networkString(ip).split('/');
+export function masqRuleExpr(ip: IPPrefix): Json[] {
+  const p = proto(ip);
+  const addr = formatIP(networkOf(ip).ip, 'inet_ntop');
   return [
-    { match: { op: '==', left: { payload: { protocol: p, field: 'saddr' } }, right: hostString(ip) } },
-    { match: { op: '!=', left: { payload: { protocol: p, field: 'daddr' } }, right: { prefix: { addr, len: Number(len) } } } },
+    { match: { op: '==', left: { payload: { protocol: p, field: 'saddr' } }, right: formatIP(ip.ip, 'inet_ntop') } },
+    { match: { op: '!=', left: { payload: { protocol: p, field: 'daddr' } }, right: { prefix: { addr, len: ip.prefix } } } },
     { masquerade: null },
   ];
 }
@@ -51,7 +55,7 @@ const withPrefix = (rules: readonly NftRule[] | undefined, prefix: string): NftR
 const deleteLine = (r: NftRule): string => `delete rule ${T} ${MASQ_CHAIN} handle ${r.handle}`;
 
 /** The reference's setup transaction (object comments can be left out for old kernels). */
-export function setupScript(stale: readonly NftRule[], ips: readonly Cidr[], comment: string, objectComments = true): string {
+export function setupScript(stale: readonly NftRule[], ips: readonly IPPrefix[], comment: string, objectComments = true): string {
   const tc = objectComments ? ` { comment ${goQuote(TABLE_COMMENT)} ; }` : '';
   const cc = objectComments ? ` { comment ${goQuote(CHAIN_COMMENT)} ; }` : '';
   return [
@@ -71,7 +75,7 @@ export function setupScript(stale: readonly NftRule[], ips: readonly Cidr[], com
 /** setupIPMasqNFTables: replaces this attachment's rules; idempotent. 2 forks. */
 export async function setupNFTables(network: string, ifname: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<void> {
   const runner = opts.runner ?? defaultRunner;
-  const cidrs = ips.map(parseCidr);
+  const cidrs = ips.map(parse);
   const comment = await nftRuleComment(network, ifname, containerID);
   const stale = withPrefix(await readMasqRules(runner), await nftInstanceHash(network, ifname, containerID));
   try {
@@ -124,7 +128,7 @@ export async function checkNFTables(network: string, ifname: string, containerID
   const comment = await nftRuleComment(network, ifname, containerID);
   const mine = listing.rules.filter((r) => r.chain === MASQ_CHAIN && r.comment === comment);
   const missing = postroutingProblems(listing);
-  for (const ip of ips.map(parseCidr)) {
+  for (const ip of ips.map(parse)) {
     if (!mine.some((r) => sameExpr(r.expr, masqRuleExpr(ip)))) missing.push(`nft: rule not found: ${masqRuleText(ip)} comment "${comment}"`);
   }
   if (missing.length > 0) throw new Error(`ipMasq check failed: ${missing.join('; ')}`);

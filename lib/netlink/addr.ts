@@ -1,9 +1,9 @@
 // Addresses (RTM_*ADDR): Addr <-> ifaddrmsg + IFA_* attributes. Pure.
 // encodeAddr writes attributes in the order the kernel's own RTM_NEWADDR uses
 // (inet_fill_ifaddr / inet6_fill_ifaddr), so a kernel message re-encodes byte for byte.
+import { formatIP, mustParseCIDR, mustParseIP } from '../ip';
 import { Attrs, concat, decodeIfAddr, encodeIfAddr, nla } from './codec';
 import { AF, IFA, RT_SCOPE } from './constants';
-import { formatIp, parseIp } from './ip';
 
 export interface AddrCacheInfo {
   /** seconds; 0xffffffff = forever */
@@ -50,7 +50,7 @@ export function decodeAddr(payload: Uint8Array): Addr {
 /** RTM_NEWADDR/RTM_DELADDR payload of `a`, attributes in the kernel's order for its family. */
 export function encodeAddr(a: Addr): Uint8Array {
   const parts = [encodeIfAddr({ family: a.family, prefixLen: a.prefixLen, flags: a.flags, scope: a.scope, index: a.index })];
-  const ip = (type: number, text: string): Uint8Array => nla.raw(type, parseIp(text));
+  const ip = (type: number, text: string): Uint8Array => nla.raw(type, mustParseIP(text));
   const cache = a.cacheInfo && nla.raw(IFA.CACHEINFO, cacheInfo(a.cacheInfo));
   if (a.family === AF.INET6 && a.local !== undefined && a.local !== a.address) parts.push(ip(IFA.LOCAL, a.local));
   parts.push(ip(IFA.ADDRESS, a.address));
@@ -90,12 +90,22 @@ export interface AddrSpec {
   preferredLft?: number;
 }
 
+/**
+ * "10.1.2.3/24" (a bare address gets the full length) -> its bytes, the prefix, and the address
+ * as this module prints addresses (formatIP 'netlink' style, as in decoded Addrs and Routes).
+ * TypeError when invalid (lib/ip's mustParseCIDR).
+ */
+export function parseCidr(text: string): { address: string; bytes: Uint8Array; prefixLen: number } {
+  const c = mustParseCIDR(text, { bare: true });
+  return { address: formatIP(c.ip, 'netlink'), bytes: c.ip, prefixLen: c.prefix };
+}
+
 /** The Addr a request for `spec` on link `index` carries. */
 export function addrFromSpec(index: number, spec: AddrSpec, forDelete = false): Addr {
-  const bytes = parseIp(spec.address);
+  const bytes = mustParseIP(spec.address);
   const family = bytes.length === 4 ? AF.INET : AF.INET6;
   if (!(spec.prefixLen >= 0 && spec.prefixLen <= bytes.length * 8)) throw new RangeError(`invalid prefix length /${spec.prefixLen} for ${spec.address}`);
-  const address = formatIp(bytes) ?? spec.address;
+  const address = formatIP(bytes, 'netlink');
   const a: Addr = { family, index, prefixLen: spec.prefixLen, address, scope: spec.scope ?? RT_SCOPE.UNIVERSE, flags: spec.flags ?? 0 };
   if (family === AF.INET) {
     a.local = address;
@@ -116,7 +126,7 @@ function broadcastOf(ip: Uint8Array, prefixLen: number): string {
     const bits = Math.max(0, Math.min(8, prefixLen - 8 * i));
     return byte | (0xff >> bits);
   });
-  return formatIp(out) ?? '';
+  return formatIP(out, 'netlink');
 }
 
 /** RTM_GETADDR dump payload; with strict checking the kernel filters by link index. */

@@ -1,7 +1,7 @@
 // Pure netlink codec: bytes in, objects out, and back. No I/O, no sockets.
 // Layouts: <linux/netlink.h> (nlmsghdr, nlattr, nlmsgerr) and <linux/rtnetlink.h>
 // (ifinfomsg, ifaddrmsg, rtmsg, ndmsg). Host byte order is little-endian (x86_64, arm64).
-import { formatIp } from './ip';
+import { formatIP, isIPBytes } from '../ip';
 import { NLA_TYPE_MASK, NLMSG, NLMSGERR_ATTR, NLM_F } from './constants';
 
 export const NLMSG_HDRLEN = 16;
@@ -111,7 +111,7 @@ export class Attrs {
   s32(type: number): number | undefined { const d = this.get(type); return d && d.length >= 4 ? view(d).getInt32(0, true) : undefined; }
   be16(type: number): number | undefined { const d = this.get(type); return d && d.length >= 2 ? view(d).getUint16(0, false) : undefined; }
   str(type: number): string | undefined { const d = this.get(type); return d && cstr(d); }
-  ip(type: number): string | undefined { const d = this.get(type); return d && formatIp(d); }
+  ip(type: number): string | undefined { const d = this.get(type); return d && isIPBytes(d) ? formatIP(d, 'netlink') : undefined; }
   mac(type: number): string | undefined { const d = this.get(type); return d && formatMac(d); }
   nested(type: number): Attrs | undefined { const d = this.get(type); return d && new Attrs(d); }
 }

@@ -9,4 +9,4 @@ export type { Addr, AddrSpec, AddrCacheInfo } from './addr';
 export type { Route, RouteSpec, RouteFilter, RouteMetrics } from './route';
 export type { Neigh, NeighSpec } from './neigh';
 export { AF, IFF, IFA_F, RTN, RTPROT, RT_SCOPE, RT_TABLE, NUD, NTF } from './constants';
-export { parseCidr, parseIp, formatIp } from './ip';
+export { parseCidr } from './addr';

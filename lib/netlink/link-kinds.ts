@@ -1,7 +1,7 @@
 // IFLA_INFO_DATA of the link kinds the plugins create: bridge, macvlan, ipvlan, vxlan. Pure.
 // (veth's only data is its peer; see link.ts.)
+import { mustParseIP } from '../ip';
 import { type Attrs, concat, nla } from './codec';
-import { parseIp } from './ip';
 import { IFLA_BR, IFLA_IPVLAN, IFLA_MACVLAN, IFLA_VXLAN, IPVLAN_FLAG, IPVLAN_MODE, MACVLAN_MODE } from './constants';
 
 export type MacvlanMode = keyof typeof MACVLAN_MODE;
@@ -72,11 +72,11 @@ export function encodeLinkData(spec: LinkKindSpec): Uint8Array | undefined {
       const v = spec.vxlan;
       out.push(nla.u32(IFLA_VXLAN.ID, v.id));
       if (v.group !== undefined) {
-        const g = parseIp(v.group);
+        const g = mustParseIP(v.group);
         out.push(nla.raw(g.length === 4 ? IFLA_VXLAN.GROUP : IFLA_VXLAN.GROUP6, g));
       }
       if (v.local !== undefined) {
-        const l = parseIp(v.local);
+        const l = mustParseIP(v.local);
         out.push(nla.raw(l.length === 4 ? IFLA_VXLAN.LOCAL : IFLA_VXLAN.LOCAL6, l));
       }
       if (v.link !== undefined) out.push(nla.u32(IFLA_VXLAN.LINK, v.link));

@@ -1,7 +1,7 @@
 // Neighbours (RTM_*NEIGH), minimal: ARP/NDP entries and bridge FDB entries. Pure.
+import { mustParseIP } from '../ip';
 import { Attrs, concat, decodeNdMsg, encodeNdMsg, nla, parseMac } from './codec';
 import { AF, NDA, NUD } from './constants';
-import { parseIp } from './ip';
 
 export interface Neigh {
   family: number;
@@ -42,7 +42,7 @@ export interface NeighSpec {
 }
 
 export function encodeNeigh(s: NeighSpec): Uint8Array {
-  const dst = s.dst === undefined ? undefined : parseIp(s.dst);
+  const dst = s.dst === undefined ? undefined : mustParseIP(s.dst);
   const family = s.family ?? (dst ? (dst.length === 4 ? AF.INET : AF.INET6) : AF.BRIDGE);
   const parts = [encodeNdMsg({ family, index: s.index, state: s.state ?? NUD.PERMANENT, flags: s.flags ?? 0, type: 0 })];
   if (dst) parts.push(nla.raw(NDA.DST, dst));

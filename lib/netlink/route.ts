@@ -2,9 +2,10 @@
 // encodeRoute writes attributes in the kernel's IPv4 order (fib_dump_info): an IPv4
 // RTM_NEWROUTE from the kernel re-encodes byte for byte. The table always goes in
 // RTA_TABLE too, so tables above 255 work (rtm_table then says RT_TABLE_COMPAT).
+import { mustParseIP } from '../ip';
 import { Attrs, concat, decodeRtMsg, encodeRtMsg, nla, type RtMsg } from './codec';
 import { AF, RTA, RTAX, RTM_F, RTN, RTNH_F, RTPROT, RT_SCOPE, RT_TABLE } from './constants';
-import { parseCidr, parseIp } from './ip';
+import { parseCidr } from './addr';
 
 export interface RouteMetrics { mtu?: number; advmss?: number; hoplimit?: number; initcwnd?: number }
 
@@ -56,7 +57,7 @@ export function decodeRoute(payload: Uint8Array): Route {
 export function encodeRoute(r: Route): Uint8Array {
   const head: RtMsg = { ...r, table: r.table < 256 ? r.table : RT_TABLE.COMPAT };
   const parts = [encodeRtMsg(head), nla.u32(RTA.TABLE, r.table)];
-  const ip = (type: number, text: string | undefined): void => { if (text !== undefined) parts.push(nla.raw(type, parseIp(text))); };
+  const ip = (type: number, text: string | undefined): void => { if (text !== undefined) parts.push(nla.raw(type, mustParseIP(text))); };
   ip(RTA.DST, r.dst);
   ip(RTA.SRC, r.src);
   if (r.iif !== undefined) parts.push(nla.u32(RTA.IIF, r.iif));
@@ -97,7 +98,7 @@ export interface RouteSpec {
 
 export function routeFromSpec(s: RouteSpec): Route {
   const dst = s.dst === undefined ? undefined : parseCidr(s.dst);
-  const fam = (text: string): number => (parseIp(text).length === 4 ? AF.INET : AF.INET6);
+  const fam = (text: string): number => (mustParseIP(text).length === 4 ? AF.INET : AF.INET6);
   const family = s.family ?? (dst ? (dst.bytes.length === 4 ? AF.INET : AF.INET6) : s.gateway ? fam(s.gateway) : AF.INET);
   for (const [what, text] of [['gateway', s.gateway], ['src', s.src]] as const) {
     if (text !== undefined && fam(text) !== family) throw new TypeError(`route ${s.dst ?? 'default'}: ${what} ${text} is not of the destination's family`);

@@ -4,9 +4,8 @@
 import { decodeDone, decodeError, decodeMsgs, encodeMsg, isDumpInterrupted, type NlMsg } from './codec';
 import { AF, NLMSG, NLM_F, RTM } from './constants';
 import { NetlinkError } from './errors';
-import { parseCidr } from './ip';
 import type { RawNetlink, SysctlIO } from './transport';
-import { addrFromSpec, decodeAddr, encodeAddr, encodeAddrDump, type Addr, type AddrSpec } from './addr';
+import { addrFromSpec, decodeAddr, encodeAddr, encodeAddrDump, parseCidr, type Addr, type AddrSpec } from './addr';
 import { encodeBridgeDump, encodeBridgePort, encodeBridgeVlan, type BridgePort, type BridgeVlan, type BridgeVlanTarget } from './bridge';
 import { decodeLink, encodeDelLink, encodeGetLink, encodeLinkDump, encodeNewLink, encodeSetLink, type Link, type LinkChange, type LinkSpec } from './link';
 import { decodeNeigh, encodeNeigh, encodeNeighDump, type Neigh, type NeighSpec } from './neigh';

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../lib/cni/errors';
+import { type IPNum, formatIPNum, parseCIDRNum, parseIPNum } from '../../lib/ip';
 import { IPAllocator } from '../../ipam/host-local/allocator';
 import { FakeStore } from '../../ipam/host-local/fake-store';
-import { type IP, formatIP, parseCIDR, parseIP } from '../../ipam/host-local/ip';
 import { type Range, canonicalizeRange } from '../../ipam/host-local/range';
 import type { RangeSet } from '../../ipam/host-local/range-set';
 
-const ip = (s: string): IP => parseIP(s)!;
+const ip = (s: string): IPNum => parseIPNum(s)!;
 
 function mk(subnet: string, opts: { start?: string; end?: string; gw?: string } = {}): Range {
   return canonicalizeRange({
-    subnet: parseCIDR(subnet)!,
+    subnet: parseCIDRNum(subnet)!,
     rangeStart: opts.start ? ip(opts.start) : undefined,
     rangeEnd: opts.end ? ip(opts.end) : undefined,
     gateway: opts.gw ? ip(opts.gw) : undefined,
@@ -23,7 +23,7 @@ function drain(alloc: IPAllocator): string[] {
   const it = alloc.iter();
   const out: string[] = [];
   for (let c = it.next(); c; c = it.next()) {
-    out.push(formatIP(c.ip));
+    out.push(formatIPNum(c.ip));
     if (out.length > 1000) throw new Error('iterator does not stop');
   }
   return out;

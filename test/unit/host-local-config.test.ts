@@ -3,7 +3,7 @@ import { CniError } from '../../lib/cni/errors';
 import type { CmdArgs, NetConf } from '../../lib/cni/plugin';
 import { goQuote, parseCniArgs } from '../../lib/cni/args';
 import { loadConfig } from '../../ipam/host-local/config';
-import { formatIP } from '../../ipam/host-local/ip';
+import { formatIPNum } from '../../lib/ip';
 import { setString } from '../../ipam/host-local/range-set';
 
 function cmd(conf: Record<string, unknown>, cniArgs = ''): CmdArgs {
@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       }),
     );
     expect(c.ranges.map(setString)).toEqual(['12.1.3.1-12.1.3.254', '10.1.2.9-10.1.2.20', '11.1.2.9-11.1.2.20']);
-    expect(c.ranges.map((s) => formatIP(s[0]!.gateway))).toEqual(['12.1.3.1', '10.1.2.30', '11.1.2.30']);
+    expect(c.ranges.map((s) => formatIPNum(s[0]!.gateway))).toEqual(['12.1.3.1', '10.1.2.30', '11.1.2.30']);
     expect(c.rangeFields).toEqual(['runtimeConfig.ipRanges[0]', 'ipam.subnet', 'ipam.ranges[0]']);
   });
 
@@ -78,7 +78,7 @@ describe('loadConfig', () => {
         'IgnoreUnknown=1;K8S_POD_NAME=p;IP=10.1.2.10',
       ),
     );
-    expect(c.requestedIPs.map(formatIP)).toEqual(['10.1.2.10', '10.1.2.11', '2001:db8::9', '10.1.2.12']);
+    expect(c.requestedIPs.map(formatIPNum)).toEqual(['10.1.2.10', '10.1.2.11', '2001:db8::9', '10.1.2.12']);
   });
 
   it('canonicalises routes as the reference prints them', () => {
@@ -192,7 +192,7 @@ describe('CNI_ARGS (libcni LoadArgs rules, code 999)', () => {
     ['FOO=bar;IgnoreUnknown=TRUE;IP=10.0.3.7', ['10.0.3.7']],
     ['IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_INFRA_CONTAINER_ID=x;K8S_POD_UID=u', []],
   ])('accepts %j', (raw, want) => {
-    expect(loadConfig(cmd(base, raw)).requestedIPs.map(formatIP)).toEqual(want);
+    expect(loadConfig(cmd(base, raw)).requestedIPs.map(formatIPNum)).toEqual(want);
   });
 
   it('parseCniArgs returns the known keys', () => {

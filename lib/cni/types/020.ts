@@ -1,7 +1,7 @@
 // The 0.1.0/0.2.0 result family (cni pkg/types/020): one optional IPv4 and one optional
 // IPv6 config with their routes, no interfaces.
 import type { DNS, Route } from './current';
-import { canonicalCIDR, canonicalIP } from './ip';
+import { canonicalCIDR, canonicalIP } from '../../ip';
 import type { GoObject } from './json';
 import { copyDNS, copyRoute, marshalDNS, marshalRoute, nonEmpty } from './shared';
 

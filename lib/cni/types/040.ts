@@ -3,7 +3,7 @@
 import { internal } from '../errors';
 import type { IPConfig020, Result020 } from './020';
 import type { DNS, Route } from './current';
-import { canonicalCIDR, canonicalIP, cidrFamily } from './ip';
+import { canonicalCIDR, canonicalIP, cidrFamily } from '../../ip';
 import type { GoObject } from './json';
 import { copyDNS, copyRoute, marshalDNS, marshalRoute, nonEmpty } from './shared';
 

@@ -2,7 +2,7 @@
 // from the 0.4 family and the two JSON layouts the reference has printed over time.
 import type { Interface040, IPConfig040, Result040 } from './040';
 import type { Interface, IPConfig, Result } from './current';
-import { canonicalCIDR, canonicalIP, cidrFamily } from './ip';
+import { canonicalCIDR, canonicalIP, cidrFamily } from '../../ip';
 import { goSortKeys, type GoObject } from './json';
 import { copyDNS, copyRoute, dnsIsEmpty, marshalDNS, marshalRoute, nonEmpty } from './shared';
 

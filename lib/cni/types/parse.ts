@@ -2,11 +2,11 @@
 // result of its family, with Go encoding/json semantics where they matter: keys match
 // case-insensitively (the last matching key wins), null means "absent", wrong JSON types
 // and unparsable addresses are errors. Errors are CniError code 6 naming the field.
+import { formatCIDR, formatIP, parseCIDR, parseIP } from '../../ip';
 import { Code, CniError } from '../errors';
 import type { Result020, IPConfig020 } from './020';
 import type { Result040, Interface040, IPConfig040 } from './040';
 import type { DNS, Interface, IPConfig, Result, Route } from './current';
-import { formatCIDR, formatIP, parseCIDR, parseIP } from './ip';
 import type { Family } from './version';
 
 type Obj = Record<string, unknown>;

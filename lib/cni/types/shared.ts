@@ -1,7 +1,7 @@
 // Pieces shared by every result family: libcni's types.Route and types.DNS
 // (copy semantics and Go JSON field order / omitempty rules).
 import type { DNS, Route } from './current';
-import { canonicalCIDR, canonicalIP } from './ip';
+import { canonicalCIDR, canonicalIP } from '../../ip';
 import type { GoObject } from './json';
 
 /** Deep copy of a route, keeping every field (types.Route.Copy). */

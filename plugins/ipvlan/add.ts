@@ -1,0 +1,60 @@
+// ipvlan ADD: an ipvlan on the master (mode l2/l3/l3s, flag bridge/private/vepa), made
+// straight into the container netns under a temporary name and renamed there, addresses
+// from IPAM or, chained without IPAM, from prevResult. Unlike the reference, every step
+// (the link included) is undone if a later one fails.
+import { delegate } from '../../lib/cni/invoke';
+import { internal } from '../../lib/cni/errors';
+import type { CmdArgs } from '../../lib/cni/plugin';
+import { convertResult } from '../../lib/cni/types/convert';
+import type { Result } from '../../lib/cni/types/current';
+import { configureIface, trySysctl } from '../../lib/iface';
+import { checkMtu, createInContainer, findMaster, openNetns } from '../../lib/link-plugins';
+import { type Netlink, openNetlink } from '../../lib/netlink';
+import { type Undo, withUndo } from '../../lib/undo';
+import { type IpvlanConf, loadConfig } from './config';
+
+export async function add(args: CmdArgs): Promise<Result> {
+  const conf = loadConfig(args);
+  const cont = openNetns(args.netns);
+  let host: Netlink | undefined;
+  try {
+    if (!conf.linkInContainer) host = openNetlink(null);
+    const h = host;
+    return await withUndo((undo) => attach(h, cont, conf, args, undo), (line) => process.stderr.write(`${line}\n`));
+  } finally {
+    host?.close();
+    cont.close();
+  }
+}
+
+async function attach(host: Netlink | undefined, cont: Netlink, conf: IpvlanConf, args: CmdArgs, undo: Undo): Promise<Result> {
+  const master = findMaster(host ?? cont, conf.master, host ? 'the host netns' : args.netns);
+  checkMtu(conf.mtu, master);
+  const link = createInContainer({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'ipvlan' }, (name) => ({
+    kind: 'ipvlan', name, parent: master.index, mode: conf.mode, flag: conf.flag, ...(conf.mtu && { mtu: conf.mtu }),
+  }), undo);
+
+  let from: Result;
+  if (!conf.ipamType && conf.prevResult?.ips?.length) {
+    from = conf.prevResult;
+  } else {
+    const ipam = await delegate(conf.ipamType, 'ADD', args);
+    undo.push('IPAM', () => delegate(conf.ipamType, 'DEL', { ...args, command: 'DEL' }));
+    if (!ipam?.ips?.length) throw internal('IPAM plugin returned missing IP config');
+    from = ipam;
+  }
+  const result: Result = {
+    cniVersion: '1.1.0',
+    interfaces: [{ name: args.ifName, mac: link.mac ?? '', sandbox: args.netns }],
+    ips: (from.ips ?? []).map((ip) => ({ ...ip, interface: 0 })),
+    ...(from.routes?.length && { routes: from.routes }),
+    ...(from.dns && { dns: from.dns }),
+  };
+  trySysctl(cont, `net/ipv4/conf/${args.ifName}/arp_notify`, '1');
+  trySysctl(cont, `net/ipv6/conf/${args.ifName}/ndisc_notify`, '1');
+  await configureIface(cont, args.ifName, result);
+  if (conf.dns) result.dns = conf.dns;
+  result.interfaces = [{ name: args.ifName, mac: cont.linkByIndex(link.index).mac ?? '', sandbox: args.netns }];
+  convertResult(result, conf.cniVersion); // fail here, undone, rather than in the skel
+  return result;
+}

@@ -1,0 +1,55 @@
+// macvlan ADD: a macvlan on the master, made straight into the container netns under a
+// temporary name and renamed there, addresses from IPAM (none: L2 only, link up). Every
+// step is undone if a later one fails, including a result that cannot be printed.
+import { delegate } from '../../lib/cni/invoke';
+import { internal } from '../../lib/cni/errors';
+import type { CmdArgs } from '../../lib/cni/plugin';
+import { convertResult } from '../../lib/cni/types/convert';
+import type { Result } from '../../lib/cni/types/current';
+import { configureIface, trySysctl } from '../../lib/iface';
+import { checkMtu, createInContainer, findMaster, openNetns } from '../../lib/link-plugins';
+import { type Netlink, openNetlink } from '../../lib/netlink';
+import { type Undo, withUndo } from '../../lib/undo';
+import { type MacvlanConf, loadConfig } from './config';
+
+export async function add(args: CmdArgs): Promise<Result> {
+  const conf = loadConfig(args);
+  const cont = openNetns(args.netns);
+  let host: Netlink | undefined;
+  try {
+    if (!conf.linkInContainer) host = openNetlink(null);
+    const h = host;
+    return await withUndo((undo) => attach(h, cont, conf, args, undo), (line) => process.stderr.write(`${line}\n`));
+  } finally {
+    host?.close();
+    cont.close();
+  }
+}
+
+async function attach(host: Netlink | undefined, cont: Netlink, conf: MacvlanConf, args: CmdArgs, undo: Undo): Promise<Result> {
+  const master = findMaster(host ?? cont, conf.master, host ? 'the host netns' : args.netns);
+  checkMtu(conf.mtu, master);
+  const link = createInContainer({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'macvlan' }, (name) => ({
+    kind: 'macvlan', name, parent: master.index, mode: conf.mode,
+    ...(conf.bcQueueLen && { bcQueueLen: conf.bcQueueLen }), ...(conf.mtu && { mtu: conf.mtu }), ...(conf.mac && { mac: conf.mac }),
+  }), undo);
+  trySysctl(cont, `net/ipv4/conf/${args.ifName}/arp_notify`, '1');
+  trySysctl(cont, `net/ipv6/conf/${args.ifName}/ndisc_notify`, '1');
+
+  const result: Result = { cniVersion: '1.1.0', interfaces: [{ name: args.ifName, mac: link.mac ?? '', sandbox: args.netns }] };
+  if (conf.ipamType) {
+    const ipam = await delegate(conf.ipamType, 'ADD', args);
+    undo.push('IPAM', () => delegate(conf.ipamType, 'DEL', { ...args, command: 'DEL' }));
+    if (!ipam?.ips?.length) throw internal('IPAM plugin returned missing IP config');
+    result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 0 }));
+    if (ipam.routes?.length) result.routes = ipam.routes;
+    if (ipam.dns) result.dns = ipam.dns;
+    await configureIface(cont, args.ifName, result);
+  } else {
+    cont.setLink(link.index, { up: true });
+  }
+  if (conf.dns) result.dns = conf.dns;
+  result.interfaces = [{ name: args.ifName, mac: cont.linkByIndex(link.index).mac ?? '', sandbox: args.netns }];
+  convertResult(result, conf.cniVersion); // e.g. an L2 result at 0.2.0: fail here, undone, not in the skel
+  return result;
+}
