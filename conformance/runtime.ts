@@ -4,7 +4,7 @@
 // forward and DEL backward, caches the final result per attachment and replays it (converted
 // to the list's version) as prevResult for CHECK and DEL, and sends GC and STATUS. Plugins run
 // inside the scratch host netns (`ip netns exec`), with only PATH and the CNI_* variables.
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allVersions, atLeast, cmpVersion, convertResult } from './convert';
@@ -79,28 +79,20 @@ export class Runtime {
   }
 
   /** Executes plugin `type` with exactly `env` and `stdin`; never throws for a plugin error. */
-  exec(type: string, env: Record<string, string>, stdin: string): Promise<Exec> {
+  async exec(type: string, env: Record<string, string>, stdin: string): Promise<Exec> {
     const file = this.find(type);
-    return new Promise((done, fail) => {
-      const child = spawn('ip', ['netns', 'exec', this.opts.hostNs, file], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.opts.timeoutMs ?? 60_000);
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', fail);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        const stdout = Buffer.concat(out).toString();
-        let json: unknown;
-        try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-        const e: Exec = { plugin: type, command: env['CNI_COMMAND'] ?? '', env, stdin, code, stdout, stderr: Buffer.concat(err).toString(), json };
-        this.log.push(e);
-        done(e);
-      });
-      child.stdin.on('error', () => undefined); // a plugin may exit without reading stdin
-      child.stdin.end(stdin);
+    // execa: a timeout that kills, exactly `env` (no inheritance), stdin, and no throw on a plugin error
+    const r = await execa('ip', ['netns', 'exec', this.opts.hostNs, file], {
+      env, extendEnv: false, input: stdin, reject: false, timeout: this.opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL',
+      stripFinalNewline: false,
     });
+    if (r.failed && r.exitCode === undefined && !r.timedOut) throw new Error(`cannot run ${file}: ${r.message}`);
+    const stdout = r.stdout;
+    let json: unknown;
+    try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
+    const e: Exec = { plugin: type, command: env['CNI_COMMAND'] ?? '', env, stdin, code: r.exitCode ?? null, stdout, stderr: r.stderr, json };
+    this.log.push(e);
+    return e;
   }
 
   /** VERSION of plugin `type`: its supportedVersions. */

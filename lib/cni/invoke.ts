@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, Code } from './errors';
+import { runProcess } from '../exec';
 import { localPlugin } from './local';
 import { run } from './skel';
 import type { CmdArgs, Verb } from './plugin';
@@ -49,21 +50,14 @@ export async function delegate(type: string, command: Verb, args: CmdArgs, opts:
     if (err) writeErr(err);
     return outcome(type, command, args, code, Buffer.from(out), Buffer.from(err), '');
   }
-  const { execa } = await import('execa');
   const timeout = opts.timeoutMs ?? delegateTimeoutMs;
-  let attempt = 0;
-  for (;;) {
-    const r = await execa(file, [], {
-      env, extendEnv: false, input: stdin, timeout, reject: false,
-      encoding: 'buffer', stripFinalNewline: false,
-    });
+  for (let attempt = 0; ; attempt++) {
+    const r = await runProcess(file, [], { env, input: stdin, timeoutMs: timeout });
     // ETXTBSY: the binary is being replaced; libcni retries up to 5 times, 1 s apart
-    if (r.code === 'ETXTBSY' && attempt++ < 5) { await new Promise((ok) => setTimeout(ok, 1000)); continue; }
-    const stdout = Buffer.from(r.stdout);
-    const stderr = Buffer.from(r.stderr);
-    if (stderr.length) writeErr(stderr.toString());
+    if (r.error?.code === 'ETXTBSY' && attempt < 5) { await new Promise((ok) => setTimeout(ok, 1000)); continue; }
+    if (r.stderr.length) writeErr(r.stderr.toString());
     if (r.timedOut) throw new CniError(Code.TryAgainLater, `plugin "${type}" timed out after ${timeout / 1000} s (${command})`);
-    return outcome(type, command, args, r.exitCode, stdout, stderr, r.message ?? '');
+    return outcome(type, command, args, r.code, r.stdout, r.stderr, r.error?.message ?? (r.signal ? `killed by ${r.signal}` : ''));
   }
 }
 

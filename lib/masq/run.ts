@@ -1,8 +1,8 @@
 // The one place in lib/masq that starts processes. Everything else takes a Runner, so
 // tests can count forks or run inside a scratch netns (`ip netns exec <ns> ...`).
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { runProcess } from '../exec';
 
 export interface RunResult {
   stdout: string;
@@ -28,30 +28,15 @@ export interface NetfilterOptions {
 const TIMEOUT_MS = 60_000;
 
 /** Runs `file args` with `input` on stdin. Never rejects: start failures come back as code 127. */
-export const defaultRunner: Runner = (file, args, input) =>
-  new Promise((resolve) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let settled = false;
-    const finish = (r: RunResult): void => { if (!settled) { settled = true; resolve(r); } };
-    const child = spawn(file, args, {
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C' },
-      timeout: TIMEOUT_MS,
-    });
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => finish({ stdout: '', stderr: `${file}: ${e.message}`, code: 127 }));
-    child.on('close', (code, signal) => finish({
-      stdout: Buffer.concat(out).toString('utf8'),
-      stderr: Buffer.concat(err).toString('utf8') + (signal ? `${file}: killed by ${signal}` : ''),
-      code: code ?? 128,
-    }));
-    if (child.stdin) {
-      child.stdin.on('error', () => undefined); // the program may exit without reading
-      child.stdin.end(input);
-    }
-  });
+export const defaultRunner: Runner = async (file, args, input) => {
+  const r = await runProcess(file, args, { input, env: { ...process.env, LC_ALL: 'C' }, timeoutMs: TIMEOUT_MS });
+  if (r.error) return { stdout: '', stderr: `${file}: ${r.error.message}`, code: 127 };
+  return {
+    stdout: r.stdout.toString('utf8'),
+    stderr: r.stderr.toString('utf8') + (r.signal ? `${file}: killed by ${r.signal}` : ''),
+    code: r.code ?? 128,
+  };
+};
 
 /** Wraps a runner so every command runs inside network namespace `ns` (tests). */
 export function netnsRunner(ns: string, base: Runner = defaultRunner): Runner {
