@@ -51,7 +51,7 @@ static napi_value str_value(napi_env env, const char *s, size_t len) {
 
 // Throws an Error shaped like Node's SystemError: .code is the errno name
 // (e.g. "EBADF"), .errno the negative number, .syscall, and .path when given.
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+static napi_value make_errno(napi_env env, int err, const char *syscall, const char *path) {
   char msg[4352], text[128];
   const char *name = strerrorname_np(err);
   if (!name) name = "EUNKNOWN";
@@ -65,7 +65,11 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
   napi_set_named_property(env, error, "errno", num);
   napi_set_named_property(env, error, "syscall", str_value(env, syscall, NAPI_AUTO_LENGTH));
   if (path) napi_set_named_property(env, error, "path", str_value(env, path, NAPI_AUTO_LENGTH));
-  napi_throw(env, error);
+  return error;
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  napi_throw(env, make_errno(env, err, syscall, path));
   return NULL;
 }
 
@@ -218,6 +222,61 @@ static napi_value js_nl_recv(napi_env env, napi_callback_info info) {
   }
 }
 
+// nlSendAsync(fd, bytes) -> Promise<void>: nlSend on a libuv worker thread. rtnetlink does
+// its work inside sendto (deleting a veth blocks it ~17 ms on RCU), so this lets the event
+// loop run meanwhile; the reply is then queued on the socket for nlRecv. The socket's
+// netns was fixed when it was created, so the thread's own netns does not matter.
+struct send_job { napi_async_work work; napi_deferred deferred; int fd; void *data; size_t len; int err; };
+
+static void send_execute(napi_env env, void *p) {
+  (void)env;
+  struct send_job *j = p;
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  ssize_t n;
+  do n = sendto(j->fd, j->data, j->len, 0, (struct sockaddr *)&kernel, sizeof kernel); while (n < 0 && errno == EINTR);
+  j->err = n < 0 ? errno : (size_t)n != j->len ? EMSGSIZE : 0;
+}
+
+static void send_complete(napi_env env, napi_status status, void *p) {
+  struct send_job *j = p;
+  if (status == napi_ok && j->err == 0) {
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    napi_resolve_deferred(env, j->deferred, undef);
+  } else {
+    napi_reject_deferred(env, j->deferred, make_errno(env, j->err ? j->err : ECANCELED, "sendto", NULL));
+  }
+  napi_delete_async_work(env, j->work);
+  free(j->data);
+  free(j);
+}
+
+static napi_value js_nl_send_async(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t len = 0;
+  void *data = NULL;
+  if (argc >= 2) napi_is_typedarray(env, argv[1], &is_ta);
+  if (argc < 2 || get_int32(env, argv[0], &fd) || !is_ta ||
+      napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, "EINVAL", "nlSendAsync(fd: number, bytes: Uint8Array)");
+    return NULL;
+  }
+  struct send_job *j = calloc(1, sizeof *j);
+  if (!j || !(j->data = malloc(len ? len : 1))) { free(j); return throw_errno(env, ENOMEM, "malloc", NULL); }
+  memcpy(j->data, data, len);
+  j->fd = fd;
+  j->len = len;
+  napi_value promise, name;
+  CALL(env, napi_create_promise(env, &j->deferred, &promise));
+  CALL(env, napi_create_string_utf8(env, "nlSendAsync", NAPI_AUTO_LENGTH, &name));
+  CALL(env, napi_create_async_work(env, NULL, name, send_execute, send_complete, j, &j->work));
+  CALL(env, napi_queue_async_work(env, j->work));
+  return promise;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t fd;
@@ -286,6 +345,7 @@ static napi_value js_ns_ino(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback fn; } fns[] = {
     { "flock", js_flock }, { "nlOpen", js_nl_open }, { "nlSend", js_nl_send }, { "nlRecv", js_nl_recv },
+    { "nlSendAsync", js_nl_send_async },
     { "close", js_close }, { "sysctlWrite", js_sysctl_write }, { "sysctlRead", js_sysctl_read }, { "nsIno", js_ns_ino },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

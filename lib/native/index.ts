@@ -5,6 +5,8 @@ export interface Addon {
   /** socket(AF_NETLINK) created, bound and configured inside nsPath (null: this netns); one C call. */
   nlOpen(nsPath: string | null, protocol: number, timeoutMs?: number): number;
   nlSend(fd: number, bytes: Uint8Array): void;
+  /** nlSend on a worker thread: the kernel does rtnetlink work inside sendto (a veth delete: ~17 ms). */
+  nlSendAsync(fd: number, bytes: Uint8Array): Promise<void>;
   /** The next datagram from the kernel, whole; .code 'ETIMEDOUT' when SO_RCVTIMEO expires. */
   nlRecv(fd: number, maxLen?: number): Uint8Array;
   close(fd: number): void;

@@ -50,10 +50,29 @@ export class Netlink {
     }
   }
 
-  private exchange(type: number, flags: number, payload: Uint8Array, op: string): { msgs: NlMsg[]; interrupted: boolean } {
+  /**
+   * request() whose send runs on a worker thread, so the event loop (child processes,
+   * timers) goes on while the kernel works. Nothing else may use this handle meanwhile.
+   */
+  async requestAsync(type: number, flags: number, payload: Uint8Array, op: string): Promise<NlMsg[]> {
+    if (!this.raw.sendAsync) return this.request(type, flags, payload, op);
+    const seq = this.nextSeq();
+    await this.raw.sendAsync(encodeMsg({ type, flags: NLM_F.REQUEST | NLM_F.ACK | flags, seq, pid: 0 }, payload));
+    return this.collect(seq, op).msgs;
+  }
+
+  private nextSeq(): number {
     this.seq = (this.seq + 1) >>> 0 || 1;
-    const seq = this.seq;
+    return this.seq;
+  }
+
+  private exchange(type: number, flags: number, payload: Uint8Array, op: string): { msgs: NlMsg[]; interrupted: boolean } {
+    const seq = this.nextSeq();
     this.raw.send(encodeMsg({ type, flags, seq, pid: 0 }, payload));
+    return this.collect(seq, op);
+  }
+
+  private collect(seq: number, op: string): { msgs: NlMsg[]; interrupted: boolean } {
     const msgs: NlMsg[] = [];
     let interrupted = false;
     for (;;) {
@@ -128,6 +147,11 @@ export class Netlink {
   /** Deletes a link (a veth takes its peer along). */
   delLink(index: number): void {
     this.request(RTM.DELLINK, 0, encodeDelLink(index), `delete link ${index}`);
+  }
+
+  /** delLink without blocking the event loop for the ~17 ms a veth takes to unregister. */
+  async delLinkAsync(index: number): Promise<void> {
+    await this.requestAsync(RTM.DELLINK, 0, encodeDelLink(index), `delete link ${index}`);
   }
 
   // ---------- addresses ----------

@@ -7,6 +7,8 @@ import { NETLINK_ROUTE } from './constants';
 /** A datagram pipe to the kernel, already bound in the right netns. */
 export interface RawNetlink {
   send(bytes: Uint8Array): void;
+  /** send() on a worker thread, for requests the kernel takes long to carry out */
+  sendAsync?(bytes: Uint8Array): Promise<void>;
   /** The next whole datagram (one or more messages); throws .code 'ETIMEDOUT' on silence. */
   recv(): Uint8Array;
   close(): void;
@@ -36,6 +38,7 @@ export function openRawNetlink(nsPath: string | null, opts: OpenOptions = {}): R
   };
   return {
     send: (bytes) => addon.nlSend(live(), bytes),
+    sendAsync: (bytes) => addon.nlSendAsync(live(), bytes),
     recv: () => addon.nlRecv(live()),
     close: () => {
       if (fd < 0) return;

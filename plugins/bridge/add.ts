@@ -7,6 +7,7 @@ import type { Interface, Result, Route } from '../../lib/cni/types/current';
 import { configureIface, defaultGateway, randomVethName, trySysctl, waitOperUp } from '../../lib/iface';
 import { setupIPMasq, setupSpoofCheck, teardownIPMasq, teardownSpoofCheck } from '../../lib/masq';
 import { type Link, type Netlink, NetlinkError, openNetlink } from '../../lib/netlink';
+import { start } from '../../lib/settle';
 import { type Undo, withUndo } from '../../lib/undo';
 import { type BridgeConf, loadConfig } from './config';
 import { ensureBridge, ensureGatewayAddr, ensureVlanGateway, setupPort } from './host';
@@ -34,16 +35,6 @@ export function openContainer(netns: string): Netlink {
 }
 
 async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdArgs, undo: Undo): Promise<Result> {
-  const br = ensureBridge(host, conf, undo);
-  const { hostName, hostIndex, contIndex } = createVeth(host, cont, conf, args.netns, args.ifName, undo);
-  setupPort(host, br, hostIndex, hostName, conf);
-  let contMac = cont.linkByIndex(contIndex).mac ?? '';
-
-  if (conf.macspoofchk) {
-    await setupSpoofCheck(hostName, contMac, args.containerID, args.ifName);
-    undo.push('spoof check', () => teardownSpoofCheck(args.containerID, args.ifName));
-  }
-
   const result: Result = { cniVersion: '1.1.0', interfaces: [], ips: [], routes: [] };
   if (conf.ipamType) {
     const ipam = await delegate(conf.ipamType, 'ADD', args);
@@ -55,6 +46,28 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
     gateways(result, conf);
   }
   if (conf.dns) result.dns = conf.dns;
+  // the netfilter rules are written by child processes while the links are set up here
+  const cidrs = (result.ips ?? []).map((ip) => ip.address);
+  const masqOn = conf.ipMasq && cidrs.length > 0;
+  const masq = start(masqOn ? setupIPMasq(conf.ipMasqBackend, cidrs, conf.name, args.ifName, args.containerID) : undefined);
+  if (masqOn) {
+    undo.push('masquerade', async () => {
+      await masq.done().catch(() => undefined);
+      await teardownIPMasq(cidrs, conf.name, args.ifName, args.containerID);
+    });
+  }
+
+  const br = ensureBridge(host, conf, undo);
+  const { hostName, hostIndex, contIndex } = createVeth(host, cont, conf, args.netns, args.ifName, undo);
+  setupPort(host, br, hostIndex, hostName, conf);
+  let contMac = cont.linkByIndex(contIndex).mac ?? '';
+  const spoof = start(conf.macspoofchk ? setupSpoofCheck(hostName, contMac, args.containerID, args.ifName) : undefined);
+  if (conf.macspoofchk) {
+    undo.push('spoof check', async () => {
+      await spoof.done().catch(() => undefined);
+      await teardownSpoofCheck(args.containerID, args.ifName);
+    });
+  }
   result.interfaces = [{ name: conf.bridge }, { name: hostName }, { name: args.ifName, sandbox: args.netns }];
 
   // container side
@@ -77,15 +90,12 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
       host.sysctl(ip.gateway.includes(':') ? 'net/ipv6/conf/all/forwarding' : 'net/ipv4/ip_forward', '1');
     }
   }
-  if (conf.ipMasq && result.ips?.length) {
-    const cidrs = result.ips.map((ip) => ip.address);
-    undo.push('masquerade', () => teardownIPMasq(cidrs, conf.name, args.ifName, args.containerID));
-    await setupIPMasq(conf.ipMasqBackend, cidrs, conf.name, args.ifName, args.containerID);
-  }
   if (!conf.disableContainerInterface) {
     if (!result.ips?.length) cont.setLink(contIndex, { up: true });
     await waitOperUp(host, hostIndex);
   }
+  await spoof.done();
+  await masq.done();
   // MACs can change when a port joins (plugins#805): read them last
   contMac = cont.linkByIndex(contIndex).mac ?? contMac;
   const ifaces: Interface[] = [

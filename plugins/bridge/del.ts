@@ -3,38 +3,39 @@ import { CniError, Code } from '../../lib/cni/errors';
 import { delegate } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import { gcIPMasq, teardownIPMasq, teardownSpoofCheck } from '../../lib/masq';
-import { netnsExists, withNetns } from '../../lib/netlink';
+import { netnsExists, openNetlink } from '../../lib/netlink';
+import { start } from '../../lib/settle';
 import { loadConfig } from './config';
 
 /**
- * Removes the container's veth (the host end goes with it), releases IPAM, then the
- * spoof check and masquerade rules — the rules even when CNI_NETNS is empty or gone
+ * Removes the container's veth (the host end goes with it), releases IPAM, and removes
+ * the spoof check and masquerade rules — the rules even when CNI_NETNS is empty or gone
  * (plugins#810): iptables chains are named by network+container, nft rules by comment.
+ * The netfilter work runs in child processes while the kernel unregisters the veth.
  */
 export async function del(args: CmdArgs): Promise<void> {
   const conf = loadConfig(args);
   const ips = new Set((conf.prevResult?.ips ?? []).map((ip) => ip.address));
-  if (args.netns && safeExists(args.netns)) {
-    await withNetns(args.netns, (nl) => {
-      const link = nl.findLink(args.ifName);
-      if (!link) return;
-      for (const a of nl.addrs(link.index)) if (a.scope === 0) ips.add(`${a.address}/${a.prefixLen}`);
+  const nl = args.netns && safeExists(args.netns) ? openNetlink(args.netns) : undefined;
+  try {
+    const link = nl?.findLink(args.ifName);
+    if (nl && link) for (const a of nl.addrs(link.index)) if (a.scope === 0) ips.add(`${a.address}/${a.prefixLen}`);
+    const masq = start(conf.ipMasq ? teardownIPMasq([...ips], conf.name, args.ifName, args.containerID) : undefined);
+    const spoof = start(conf.macspoofchk ? teardownSpoofCheck(args.containerID, args.ifName)
+      .catch((err: Error) => process.stderr.write(`spoof check teardown: ${err.message}\n`)) : undefined);
+    if (nl && link) {
       try {
-        nl.delLink(link.index);
+        await nl.delLinkAsync(link.index);
       } catch (err) {
         if ((err as { code?: string }).code !== 'ENODEV') throw err;
       }
-    });
-  }
-  if (conf.ipamType) await delegate(conf.ipamType, 'DEL', args);
-  if (conf.macspoofchk) {
-    try {
-      await teardownSpoofCheck(args.containerID, args.ifName);
-    } catch (err) {
-      process.stderr.write(`spoof check teardown: ${(err as Error).message}\n`);
     }
+    if (conf.ipamType) await delegate(conf.ipamType, 'DEL', args);
+    await spoof.done();
+    await masq.done();
+  } finally {
+    nl?.close();
   }
-  if (conf.ipMasq) await teardownIPMasq([...ips], conf.name, args.ifName, args.containerID);
 }
 
 function safeExists(path: string): boolean {
