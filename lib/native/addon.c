@@ -170,19 +170,27 @@ static napi_value js_nl_open(napi_env env, napi_callback_info info) {
 }
 
 // nlSend(fd, bytes: Uint8Array): one datagram to the kernel.
-static napi_value js_nl_send(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  int32_t fd;
+// (fd: number, bytes: Uint8Array) arguments of nlSend and nlSendAsync; -1 = TypeError thrown.
+static int get_fd_bytes(napi_env env, napi_callback_info info, const char *usage, int32_t *fd, void **data, size_t *len) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) argc = 0;
   bool is_ta = false;
   napi_typedarray_type type;
+  if (argc >= 2) napi_is_typedarray(env, argv[1], &is_ta);
+  if (argc < 2 || get_int32(env, argv[0], fd) || !is_ta ||
+      napi_get_typedarray_info(env, argv[1], &type, len, data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, "EINVAL", usage);
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value js_nl_send(napi_env env, napi_callback_info info) {
+  int32_t fd;
   size_t len = 0;
   void *data = NULL;
-  if (argc >= 2) napi_is_typedarray(env, argv[1], &is_ta);
-  if (argc < 2 || get_int32(env, argv[0], &fd) || !is_ta ||
-      napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, "EINVAL", "nlSend(fd: number, bytes: Uint8Array)");
-    return NULL;
-  }
+  if (get_fd_bytes(env, info, "nlSend(fd: number, bytes: Uint8Array)", &fd, &data, &len)) return NULL;
   struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
   ssize_t n;
   do n = sendto(fd, data, len, 0, (struct sockaddr *)&kernel, sizeof kernel); while (n < 0 && errno == EINTR);
@@ -252,18 +260,10 @@ static void send_complete(napi_env env, napi_status status, void *p) {
 }
 
 static napi_value js_nl_send_async(napi_env env, napi_callback_info info) {
-  ARGS(2);
   int32_t fd;
-  bool is_ta = false;
-  napi_typedarray_type type;
   size_t len = 0;
   void *data = NULL;
-  if (argc >= 2) napi_is_typedarray(env, argv[1], &is_ta);
-  if (argc < 2 || get_int32(env, argv[0], &fd) || !is_ta ||
-      napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, "EINVAL", "nlSendAsync(fd: number, bytes: Uint8Array)");
-    return NULL;
-  }
+  if (get_fd_bytes(env, info, "nlSendAsync(fd: number, bytes: Uint8Array)", &fd, &data, &len)) return NULL;
   struct send_job *j = calloc(1, sizeof *j);
   if (!j || !(j->data = malloc(len ? len : 1))) { free(j); return throw_errno(env, ENOMEM, "malloc", NULL); }
   memcpy(j->data, data, len);

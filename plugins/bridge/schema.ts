@@ -1,8 +1,6 @@
 // JSON types of the bridge config (compiled to a standalone validator at build time).
 // Unknown keys are allowed everywhere, as Go's decoder ignores them.
-const bool = { type: 'boolean' } as const;
-const int = { type: 'integer' } as const;
-const str = { type: 'string' } as const;
+import { bool, dnsSchema, int, ipamRefSchema, str } from '../../lib/cni/schema-parts';
 
 export const bridgeSchema = {
   type: 'object',
@@ -16,11 +14,8 @@ export const bridgeSchema = {
       type: 'array',
       items: { type: 'object', properties: { id: int, minID: int, maxID: int } },
     },
-    ipam: { type: 'object', properties: { type: str } },
-    dns: {
-      type: 'object',
-      properties: { nameservers: { type: 'array', items: str }, domain: str, search: { type: 'array', items: str }, options: { type: 'array', items: str } },
-    },
+    ipam: ipamRefSchema,
+    dns: dnsSchema,
     args: { type: 'object', properties: { cni: { type: 'object', properties: { mac: str } } } },
     runtimeConfig: { type: 'object', properties: { mac: str } },
     prevResult: { type: 'object' },

@@ -8,23 +8,14 @@ import type { CmdArgs } from '../../lib/cni/plugin';
 import { convertResult } from '../../lib/cni/types/convert';
 import type { Result } from '../../lib/cni/types/current';
 import { configureIface, trySysctl } from '../../lib/iface';
-import { checkMtu, createInContainer, findMaster, openNetns } from '../../lib/link-plugins';
-import { type Netlink, openNetlink } from '../../lib/netlink';
-import { type Undo, withUndo } from '../../lib/undo';
+import { addWithUndo, checkMtu, createInContainer, findMaster } from '../../lib/link-plugins';
+import type { Netlink } from '../../lib/netlink';
+import type { Undo } from '../../lib/undo';
 import { type IpvlanConf, loadConfig } from './config';
 
 export async function add(args: CmdArgs): Promise<Result> {
   const conf = loadConfig(args);
-  const cont = openNetns(args.netns);
-  let host: Netlink | undefined;
-  try {
-    if (!conf.linkInContainer) host = openNetlink(null);
-    const h = host;
-    return await withUndo((undo) => attach(h, cont, conf, args, undo), (line) => process.stderr.write(`${line}\n`));
-  } finally {
-    host?.close();
-    cont.close();
-  }
+  return addWithUndo(args, conf.linkInContainer, (host, cont, undo) => attach(host, cont, conf, args, undo));
 }
 
 async function attach(host: Netlink | undefined, cont: Netlink, conf: IpvlanConf, args: CmdArgs, undo: Undo): Promise<Result> {

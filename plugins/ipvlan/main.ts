@@ -5,9 +5,10 @@ import type { Plugin } from '../../lib/cni/plugin';
 import { allVersions } from '../../lib/cni/types/version';
 import { add } from './add';
 import { check } from './check';
-import { del, gc, status } from './del';
+import { linkPluginVerbs } from '../../lib/link-plugins';
+import { loadIpamType } from './config';
 
-export const plugin: Plugin = { name: 'ipvlan', funcs: { add, del, check, status, gc }, versions: allVersions };
+export const plugin: Plugin = { name: 'ipvlan', funcs: { add, check, ...linkPluginVerbs(loadIpamType) }, versions: allVersions };
 
 /**
  * Config parsing up to a validation error: every verb stops before touching the kernel

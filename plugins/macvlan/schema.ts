@@ -1,18 +1,15 @@
 // JSON types of the macvlan config (compiled to a standalone validator at build time):
 // exactly what the reference's json.Unmarshal refuses, so DEL and STATUS, which check no
 // more than this, reject what the reference rejects. Unknown keys are allowed.
-const str = { type: 'string' } as const;
+import { dnsSchema, ipamRefSchema, str } from '../../lib/cni/schema-parts';
 
 export const macvlanSchema = {
   type: 'object',
   properties: {
     name: str, cniVersion: str, type: str,
     master: str, mode: str, mtu: { type: 'integer' }, mac: str, linkInContainer: { type: 'boolean' },
-    ipam: { type: 'object', properties: { type: str } },
-    dns: {
-      type: 'object',
-      properties: { nameservers: { type: 'array', items: str }, domain: str, search: { type: 'array', items: str }, options: { type: 'array', items: str } },
-    },
+    ipam: ipamRefSchema,
+    dns: dnsSchema,
     args: { type: 'object', properties: { cni: { type: 'object', properties: { mac: str } } } },
     runtimeConfig: { type: 'object', properties: { mac: str } },
     prevResult: { type: 'object' },
