@@ -1,0 +1,74 @@
+// A real runtime: podman 4's CNI backend runs our bridge + host-local from a plugin dir
+// installed by build/install.mjs. Two containers on one network reach each other and the
+// gateway; stopping them leaves no lease and no masquerade rule. podman works in the
+// machine's own netns, so the bridge gets a unique name and is deleted afterwards.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers';
+
+const root = resolve(__dirname, '../..');
+const hasPodman = spawnSync('podman', ['--version']).status === 0 && spawnSync('runc', ['--version']).status === 0;
+const BRIDGE = 'cnitspod0';
+const NET = 'cnitspod';
+
+describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) with our plugins', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let podman: (...args: string[]) => string;
+
+  beforeAll(() => {
+    dir = tempDir('podman');
+    const w = dir.path;
+    execFileSync(process.execPath, [join(root, 'build/install.mjs'), '--dir', join(w, 'bin')]);
+    mkdirSync(join(w, 'net.d'));
+    writeFileSync(join(w, 'containers.conf'), [
+      // this machine's cgroup setup and rlimits suit runc with no default ulimits
+      '[containers]', 'default_ulimits = []', '[network]', 'network_backend = "cni"',
+      `cni_plugin_dirs = ["${join(w, 'bin')}"]`, `network_config_dir = "${join(w, 'net.d')}"`, '',
+    ].join('\n'));
+    writeFileSync(join(w, 'net.d', `${NET}.conflist`), JSON.stringify({
+      cniVersion: '1.0.0', name: NET, plugins: [{ type: 'bridge', bridge: BRIDGE, isGateway: true, ipMasq: true,
+        ipam: { type: 'host-local', dataDir: join(w, 'ipam'), routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.157.0.0/24' }]] } }],
+    }));
+    // a minimal image: busybox and the libraries it links
+    const fs = join(w, 'rootfs');
+    for (const d of ['bin', 'lib/x86_64-linux-gnu', 'lib64']) mkdirSync(join(fs, d), { recursive: true });
+    const copy = (from: string, to: string) => cpSync(from, to, { dereference: true }); // ld.so is a symlink
+    copy('/bin/busybox', join(fs, 'bin/busybox'));
+    for (const a of ['sh', 'ip', 'ping', 'sleep']) symlinkSync('busybox', join(fs, 'bin', a));
+    for (const l of ['libc.so.6', 'libresolv.so.2']) copy(join('/lib/x86_64-linux-gnu', l), join(fs, 'lib/x86_64-linux-gnu', l));
+    copy('/lib64/ld-linux-x86-64.so.2', join(fs, 'lib64/ld-linux-x86-64.so.2'));
+    execFileSync('tar', ['cf', join(w, 'rootfs.tar'), '-C', fs, '.']);
+    const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF: join(w, 'containers.conf') };
+    delete env['NODE_EXTRA_CA_CERTS'];
+    podman = (...args) => {
+      const r = spawnSync('podman', ['--runtime', 'runc', '--root', join(w, 'root'), '--runroot', join(w, 'run'),
+        '--cni-config-dir', join(w, 'net.d'), ...args], { env, encoding: 'utf8', timeout: 60_000 });
+      if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+      return r.stdout;
+    };
+    podman('import', join(w, 'rootfs.tar'), 'cnitsbox:latest');
+  }, 120_000);
+
+  afterAll(() => {
+    try { podman?.('rm', '-f', '-a', '-t', '0'); } catch { /* nothing running */ }
+    spawnSync('ip', ['link', 'del', BRIDGE]);
+    dir?.cleanup();
+  });
+
+  it('runs two containers that reach each other and the gateway, and leaves nothing behind', () => {
+    podman('run', '-d', '--name', 'cnitsa', '--network', NET, 'cnitsbox:latest', 'sleep', '60');
+    const a = podman('inspect', 'cnitsa', '--format', `{{.NetworkSettings.Networks.${NET}.IPAddress}}`).trim();
+    expect(a).toMatch(/^10\.157\.0\.\d+$/);
+    const out = podman('run', '--rm', '--network', NET, 'cnitsbox:latest', 'sh', '-c',
+      `ip -4 addr show eth0; ping -c 1 -W 2 ${a} && ping -c 1 -W 2 10.157.0.1`);
+    expect(out).toMatch(/inet 10\.157\.0\.\d+\/24/);
+    expect(out.match(/1 packets received/g)).toHaveLength(2);
+    expect(execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })).toContain(`name: \\"${NET}\\" id: `);
+    podman('rm', '-f', '-t', '0', 'cnitsa');
+    expect(execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })).not.toContain(`name: \\"${NET}\\"`);
+    expect(readdirSync(join(dir.path, 'ipam', NET)).filter((f) => /^\d/.test(f))).toEqual([]);
+    expect(execFileSync('ip', ['-j', 'link', 'show', 'master', BRIDGE], { encoding: 'utf8' }).trim()).toBe('[]');
+  }, 120_000);
+});
