@@ -236,14 +236,13 @@ describe('sysctl', () => {
   });
 });
 
-describe('speed', () => {
-  it('a bridge ADD sequence (veth into netns, enslave, up, addr, route, 2 sysctls, MACs) in-process', async () => {
+// Timing lives in `npm run bench` (build/bench-kernel.ts), never in a test.
+describe('repeated bridge-ADD sequences', () => {
+  it('20 cycles of veth into the netns, enslave, address, route, sysctls, then delete, leave nothing', async () => {
     const h = netns('h'), c = netns('c');
-    const times: number[] = [];
     await withNetns(h.path, async (host) => {
       host.addLink({ kind: 'bridge', name: 'br0', up: true });
-      for (let i = 0; i < 23; i++) {
-        const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 20; i++) {
         const br = host.linkByName('br0');
         vethInto(host, 'veth0', c.path);
         const veth = host.linkByName('veth0');
@@ -254,18 +253,14 @@ describe('speed', () => {
           ctr.addAddr(eth0.index, '10.251.7.2/24');
           ctr.addRoute({ gateway: '10.251.7.1', oif: eth0.index });
           ctr.sysctl('net/ipv4/conf/eth0/arp_notify', '1');
-          ctr.sysctl('net/ipv6/conf/eth0/accept_dad', '0');
-          ctr.linkByIndex(eth0.index);
+          expect(ctr.sysctl('net/ipv4/conf/eth0/arp_notify')).toBe('1');
         });
-        host.linkByIndex(br.index);
-        if (i >= 3) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        expect(host.links({ master: br.index }).map((l) => l.name)).toEqual(['veth0']);
         host.delLink(veth.index);
       }
     });
-    times.sort((a, b) => a - b);
-    const median = times[times.length >> 1] ?? NaN;
-    console.log(`netlink bridge-ADD sequence: median ${median.toFixed(2)} ms, min ${times[0]?.toFixed(2)} ms, max ${times.at(-1)?.toFixed(2)} ms (${times.length} runs)`);
-    expect(median).toBeLessThan(50);
+    expect(ipj(h.name, 'link', 'show', 'master', 'br0')).toEqual([]);
+    expect(ipj(c.name, 'link').map((l: { ifname: string }) => l.ifname)).toEqual(['lo']);
   });
 });
 
