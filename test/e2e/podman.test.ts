@@ -13,7 +13,7 @@ const hasPodman = spawnSync('podman', ['--version']).status === 0 && spawnSync('
 const BRIDGE = 'cnitspod0';
 const NET = 'cnitspod';
 
-describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) with our plugins', () => {
+describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) with our plugins (needs root, podman and runc: installed by .ci/run)', () => {
   let dir: ReturnType<typeof tempDir>;
   let podman: (...args: string[]) => string;
 
