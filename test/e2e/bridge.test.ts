@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allVersions, reference, tempDir, type Call } from './helpers';
 import {
-  addrsOf, bridgeJson, canNetns, cleanupNetns, cniIn, ipJson, iptablesCni, leftovers, linksOfKind, makeNetns, nothingLeft,
+  addrsOf, bridgeJson, canNetns, cleanupNetns, cniIn, ipJson, iptablesCni, leftovers, linksOfKind, makeNetns, nothingLeft, nsMust,
   ping, pingSoon, pluginDir, sysctl, type Json, type Netns,
 } from './netns';
 
@@ -89,6 +89,7 @@ describe.skipIf(!canNetns || !existsSync(join(pluginDir, 'bridge')))('bridge', (
   describe('kernel state', () => {
     it('bridge up, veth pair named and enslaved, CNI_IFNAME in the container with address, routes, sysctls', async () => {
       const ctr = makeNetns('cnitsbc');
+      nsMust(host, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward'); // a new netns inherits the machine's value
       const r = await bridge('ADD', ctr, conf({ isDefaultGateway: true }, { ranges: [[{ subnet: '10.150.1.0/24' }]] }), { ifName: 'net1' });
       expect(r.code).toBe(0);
       const br = link(host, BR);
@@ -123,6 +124,8 @@ describe.skipIf(!canNetns || !existsSync(join(pluginDir, 'bridge')))('bridge', (
 
     it('without isGateway the bridge gets no address and forwarding is left alone', async () => {
       const ctr = makeNetns('cnitsbc');
+      // a new netns inherits the machine's IPv4 settings: start this one from 0 explicitly
+      nsMust(host, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward');
       const r = await bridge('ADD', ctr, conf({}, { ranges: [[{ subnet: '10.150.2.0/24' }]] }));
       expect(r.code).toBe(0);
       expect(addrsOf(host, BR)).toEqual([]);

@@ -3,7 +3,7 @@
 // gateway; stopping them leaves no lease and no masquerade rule. podman works in the
 // machine's own netns, so the bridge gets a unique name and is deleted afterwards.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers';
@@ -16,8 +16,12 @@ const NET = 'cnitspod';
 describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) with our plugins (needs root, podman and runc: installed by .ci/run)', () => {
   let dir: ReturnType<typeof tempDir>;
   let podman: (...args: string[]) => string;
+  // bridge with isGateway turns on forwarding in the netns it runs in, here the machine's own
+  const forwardFile = '/proc/sys/net/ipv4/ip_forward';
+  let forward: string;
 
   beforeAll(() => {
+    forward = readFileSync(forwardFile, 'utf8');
     dir = tempDir('podman');
     const w = dir.path;
     execFileSync(process.execPath, [join(root, 'build/install.mjs'), '--dir', join(w, 'bin')]);
@@ -54,6 +58,7 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) wi
   afterAll(() => {
     try { podman?.('rm', '-f', '-a', '-t', '0'); } catch { /* nothing running */ }
     spawnSync('ip', ['link', 'del', BRIDGE]);
+    if (forward !== undefined) writeFileSync(forwardFile, forward);
     dir?.cleanup();
   });
 
