@@ -1,9 +1,9 @@
 // A real runtime: podman 4's CNI backend runs our bridge + host-local from a plugin dir
-// installed by build/install.mjs. Two containers on one network reach each other and the
-// gateway; stopping them leaves no lease and no masquerade rule. podman works in the
+// installed by build/install.mjs. Two containers on one network reach each other;
+// stopping them leaves no lease and no masquerade rule. podman works in the
 // machine's own netns, so the bridge gets a unique name and is deleted afterwards.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers';
@@ -16,12 +16,7 @@ const NET = 'cnitspod';
 describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) with our plugins (needs root, podman and runc: installed by .ci/run)', () => {
   let dir: ReturnType<typeof tempDir>;
   let podman: (...args: string[]) => string;
-  // bridge with isGateway turns on forwarding in the netns it runs in, here the machine's own
-  const forwardFile = '/proc/sys/net/ipv4/ip_forward';
-  let forward: string;
-
   beforeAll(() => {
-    forward = readFileSync(forwardFile, 'utf8');
     dir = tempDir('podman');
     const w = dir.path;
     execFileSync(process.execPath, [join(root, 'build/install.mjs'), '--dir', join(w, 'bin')]);
@@ -32,7 +27,8 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) wi
       `cni_plugin_dirs = ["${join(w, 'bin')}"]`, `network_config_dir = "${join(w, 'net.d')}"`, '',
     ].join('\n'));
     writeFileSync(join(w, 'net.d', `${NET}.conflist`), JSON.stringify({
-      cniVersion: '1.0.0', name: NET, plugins: [{ type: 'bridge', bridge: BRIDGE, isGateway: true, ipMasq: true,
+      // no isGateway: it would turn on forwarding in the netns podman runs it in, the machine's own
+      cniVersion: '1.0.0', name: NET, plugins: [{ type: 'bridge', bridge: BRIDGE, ipMasq: true,
         ipam: { type: 'host-local', dataDir: join(w, 'ipam'), routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.157.0.0/24' }]] } }],
     }));
     // a minimal image: busybox and the libraries it links
@@ -58,18 +54,17 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) wi
   afterAll(() => {
     try { podman?.('rm', '-f', '-a', '-t', '0'); } catch { /* nothing running */ }
     spawnSync('ip', ['link', 'del', BRIDGE]);
-    if (forward !== undefined) writeFileSync(forwardFile, forward);
     dir?.cleanup();
   });
 
-  it('runs two containers that reach each other and the gateway, and leaves nothing behind', () => {
+  it('runs two containers that reach each other, and leaves nothing behind', () => {
     podman('run', '-d', '--name', 'cnitsa', '--network', NET, 'cnitsbox:latest', 'sleep', '60');
     const a = podman('inspect', 'cnitsa', '--format', `{{.NetworkSettings.Networks.${NET}.IPAddress}}`).trim();
     expect(a).toMatch(/^10\.157\.0\.\d+$/);
     const out = podman('run', '--rm', '--network', NET, 'cnitsbox:latest', 'sh', '-c',
-      `ip -4 addr show eth0; ping -c 1 -W 2 ${a} && ping -c 1 -W 2 10.157.0.1`);
+      `ip -4 addr show eth0; ping -c 1 -W 2 ${a}`);
     expect(out).toMatch(/inet 10\.157\.0\.\d+\/24/);
-    expect(out.match(/1 packets received/g)).toHaveLength(2);
+    expect(out).toContain('1 packets received');
     expect(execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })).toContain(`name: \\"${NET}\\" id: `);
     podman('rm', '-f', '-t', '0', 'cnitsa');
     expect(execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })).not.toContain(`name: \\"${NET}\\"`);
