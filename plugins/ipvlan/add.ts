@@ -5,7 +5,6 @@
 import { delegate } from '../../lib/cni/invoke';
 import { internal } from '../../lib/cni/errors';
 import type { CmdArgs } from '../../lib/cni/plugin';
-import { convertResult } from '../../lib/cni/types/convert';
 import type { Result } from '../../lib/cni/types/current';
 import { configureIface, trySysctl } from '../../lib/iface';
 import { addWithUndo, checkMtu, createInContainer, findMaster } from '../../lib/link-plugins';
@@ -46,6 +45,5 @@ async function attach(host: Netlink | undefined, cont: Netlink, conf: IpvlanConf
   await configureIface(cont, args.ifName, result);
   if (conf.dns) result.dns = conf.dns;
   result.interfaces = [{ name: args.ifName, mac: cont.linkByIndex(link.index).mac ?? '', sandbox: args.netns }];
-  convertResult(result, conf.cniVersion); // fail here, undone, rather than in the skel
   return result;
 }

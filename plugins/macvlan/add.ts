@@ -1,10 +1,9 @@
 // macvlan ADD: a macvlan on the master, made straight into the container netns under a
 // temporary name and renamed there, addresses from IPAM (none: L2 only, link up). Every
-// step is undone if a later one fails, including a result that cannot be printed.
+// step is undone if a later one fails; a result that cannot be printed is undone by the skel.
 import { delegate } from '../../lib/cni/invoke';
 import { internal } from '../../lib/cni/errors';
 import type { CmdArgs } from '../../lib/cni/plugin';
-import { convertResult } from '../../lib/cni/types/convert';
 import type { Result } from '../../lib/cni/types/current';
 import { configureIface, trySysctl } from '../../lib/iface';
 import { addWithUndo, checkMtu, createInContainer, findMaster } from '../../lib/link-plugins';
@@ -41,6 +40,5 @@ async function attach(host: Netlink | undefined, cont: Netlink, conf: MacvlanCon
   }
   if (conf.dns) result.dns = conf.dns;
   result.interfaces = [{ name: args.ifName, mac: cont.linkByIndex(link.index).mac ?? '', sandbox: args.netns }];
-  convertResult(result, conf.cniVersion); // e.g. an L2 result at 0.2.0: fail here, undone, not in the skel
   return result;
 }
