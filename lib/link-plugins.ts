@@ -5,7 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { CniError, Code, internal } from './cni/errors';
 import type { Result } from './cni/types/current';
 import { ipsFor, randomVethName } from './iface';
-import { AF, type Link, type LinkSpec, type Netlink, NetlinkError, netnsExists, openNetlink, parseCidr, RTN } from './netlink';
+import { AF, type Link, type LinkSpec, type Netlink, NetlinkError, netnsExists, openNetlink, parseCidr, RTN, withNetns } from './netlink';
 import { delegate } from './cni/invoke';
 import type { CmdArgs, PluginFuncs } from './cni/plugin';
 import { type Undo, withUndo } from './undo';
@@ -205,4 +205,33 @@ export function linkPluginVerbs(loadIpamType: (args: CmdArgs) => string): Pick<P
     // beyond the reference (no GC): IPAM releases the stale leases
     gc: forward('GC'),
   };
+}
+
+/**
+ * CHECK for macvlan and ipvlan: IPAM first when configured, then prevResult against the
+ * kernel — the master (when named, or always with `requireMaster`) and its MTU, and the
+ * container link of `kind` with the IFLA_INFO_DATA fields in `want`.
+ */
+export async function checkLinkPlugin(
+  args: CmdArgs,
+  conf: { ipamType: string; prevResult?: Result; master: string; linkInContainer: boolean; mtu: number },
+  kind: 'macvlan' | 'ipvlan',
+  want: Record<string, string>,
+  requireMaster: boolean,
+): Promise<void> {
+  if (conf.ipamType) await delegate(conf.ipamType, 'CHECK', args);
+  const prev = conf.prevResult;
+  if (!prev) throw internal('required prevResult missing');
+  const cont = openNetns(args.netns);
+  try {
+    if (requireMaster || conf.master) {
+      const master = conf.linkInContainer
+        ? findMaster(cont, conf.master, args.netns)
+        : await withNetns(null, (h) => findMaster(h, conf.master, 'the host netns'));
+      checkMtu(conf.mtu, master);
+    }
+    checkContainer(cont, prev, args.netns, args.ifName, kind, want);
+  } finally {
+    cont.close();
+  }
 }

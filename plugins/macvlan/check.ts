@@ -1,24 +1,11 @@
 // macvlan CHECK: prevResult against the kernel — the master exists (and the MTU still
 // fits it), the container link exists, is a macvlan of the configured mode with
 // prevResult's MAC, and has its addresses and routes. IPAM is consulted when configured.
-import { delegate } from '../../lib/cni/invoke';
-import { internal } from '../../lib/cni/errors';
 import type { CmdArgs } from '../../lib/cni/plugin';
-import { checkContainer, checkMtu, findMaster, openNetns } from '../../lib/link-plugins';
-import { withNetns } from '../../lib/netlink';
+import { checkLinkPlugin } from '../../lib/link-plugins';
 import { loadConfig } from './config';
 
 export async function check(args: CmdArgs): Promise<void> {
   const conf = loadConfig(args);
-  if (conf.ipamType) await delegate(conf.ipamType, 'CHECK', args);
-  const prev = conf.prevResult;
-  if (!prev) throw internal('required prevResult missing');
-  const cont = openNetns(args.netns);
-  try {
-    const master = conf.linkInContainer ? findMaster(cont, conf.master, args.netns) : await withNetns(null, (h) => findMaster(h, conf.master, 'the host netns'));
-    checkMtu(conf.mtu, master);
-    checkContainer(cont, prev, args.netns, args.ifName, 'macvlan', { mode: conf.mode });
-  } finally {
-    cont.close();
-  }
+  await checkLinkPlugin(args, conf, 'macvlan', { mode: conf.mode }, true);
 }
