@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CniError } from '../../lib/cni/errors';
 import { type IPNum, formatIPNum, parseCIDRNum, parseIPNum } from '../../lib/ip';
 import { IPAllocator } from '../../ipam/host-local/allocator';
 import { FakeStore } from '../../ipam/host-local/fake-store';
 import { type Range, canonicalizeRange } from '../../ipam/host-local/range';
 import type { RangeSet } from '../../ipam/host-local/range-set';
+import { errorOf } from './error-of';
 
 const ip = (s: string): IPNum => parseIPNum(s)!;
 
@@ -29,15 +29,6 @@ function drain(alloc: IPAllocator): string[] {
   return out;
 }
 
-function errorOf(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CniError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('RangeIter', () => {
   it.each([

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CniError } from '../../lib/cni/errors';
 import type { CmdArgs, NetConf } from '../../lib/cni/plugin';
 import { goQuote, parseCniArgs } from '../../lib/cni/args';
 import { loadConfig } from '../../ipam/host-local/config';
 import { formatIPNum } from '../../lib/ip';
 import { setString } from '../../ipam/host-local/range-set';
+import { errorOf } from './error-of';
 
 function cmd(conf: Record<string, unknown>, cniArgs = ''): CmdArgs {
   const full = { cniVersion: '1.0.0', name: 'mynet', ...conf } as NetConf;
@@ -23,15 +23,6 @@ function cmd(conf: Record<string, unknown>, cniArgs = ''): CmdArgs {
 
 const ipam = (extra: Record<string, unknown>) => ({ ipam: { type: 'host-local', ...extra } });
 
-function errorOf(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CniError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('loadConfig', () => {
   it('parses an old-style config', () => {
