@@ -1,10 +1,11 @@
 // One command builds dist/bin/: the multi-call executable `cnits` (a Node SEA with a
-// V8 startup snapshot and the addon embedded) and one symlink per plugin name.
+// V8 startup snapshot and the addon embedded), `cnits-shim` (C: hands an invocation to
+// `cnits daemon` if one runs, else execs cnits) and one symlink per plugin name.
 //   1. standalone ajv validators   2. the C addon (node-gyp, offline)
 //   3. esbuild bundle              4. SEA + snapshot via @yao-pkg/pkg's API   5. links
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,10 +37,12 @@ step('bundle (esbuild)');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(bin, { recursive: true });
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+// shim and daemon must come from one build: the daemon declines a shim of another
+const buildId = `${version}-${randomBytes(6).toString('hex')}`;
 await build({
   entryPoints: [join(root, 'build/entry.ts')], outfile: join(dist, 'cnits.cjs'), bundle: true, platform: 'node',
   target: 'node20', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning',
-  define: { __CNITS_VERSION__: JSON.stringify(version), __CNITS_ADDON_ID__: JSON.stringify(addonId), 'import.meta.url': '"file:///cnits.cjs"' },
+  define: { __CNITS_VERSION__: JSON.stringify(version), __CNITS_BUILD_ID__: JSON.stringify(buildId), __CNITS_ADDON_ID__: JSON.stringify(addonId), 'import.meta.url': '"file:///cnits.cjs"' },
 });
 
 step('SEA with startup snapshot (@yao-pkg/pkg)');
@@ -57,7 +60,10 @@ async function seaBuild(out, seaConfig) {
   });
   // pkg swallows bake errors (Promise.allSettled): make sure the blob went in
   if (statSync(out).size === statSync(process.execPath).size) throw new Error('pkg: SEA blob was not injected');
-  for (const name of pluginNames()) symlinkSync('cnits', join(dirname(out), name));
+  // the plugin names point at the shim: it runs cnits itself unless a daemon serves it
+  execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', `-DCNITS_BUILD_ID="${buildId}"`,
+    '-o', join(dirname(out), 'cnits-shim'), join(root, 'build/shim/shim.c')], { stdio: 'inherit' });
+  for (const name of pluginNames()) symlinkSync('cnits-shim', join(dirname(out), name));
 }
 await seaBuild(join(bin, 'cnits'), { useSnapshot: true });
 // A V8 startup snapshot only loads on a CPU with the features of the build machine
@@ -66,4 +72,4 @@ await seaBuild(join(bin, 'cnits'), { useSnapshot: true });
 // start, and the emulated-CPU VM tests use it.
 step('portable SEA (no snapshot)');
 await seaBuild(join(dist, 'portable', 'cnits'), { useCodeCache: true });
-console.log(`build: done -> ${bin}: cnits + ${pluginNames().join(', ')} (and ${join(dist, 'portable')})`);
+console.log(`build: done -> ${bin}: cnits, cnits-shim + ${pluginNames().join(', ')} (and ${join(dist, 'portable')}); build ${buildId}`);

@@ -1,5 +1,6 @@
 // Installs the built executables into a CNI bin dir (default /opt/cni/bin):
-// copies `cnits` and points one symlink per plugin at it. Only our names are
+// copies `cnits` and `cnits-shim` and points one symlink per plugin at the shim
+// (which runs cnits itself unless `cnits daemon` serves it). Only our names are
 // touched; every replacement is a rename, so a runtime exec'ing a plugin at the
 // same moment sees either the old or the new file, never a partial one.
 //   node build/install.mjs [--dir DIR] [--only host-local,bridge]
@@ -24,14 +25,17 @@ if (only && chosen.length !== only.split(',').length) {
   const tmp = (n) => join(dir, `.${n}.cnits-tmp`);
   // the snapshot build starts only on a CPU like the build machine's (exit 14 otherwise)
   const probe = spawnSync(join(bin, 'cnits'), [], { env: { CNI_COMMAND: 'VERSION' }, argv0: 'host-local' });
-  const source = probe.status === 0 ? join(bin, 'cnits') : join(root, 'dist', 'portable', 'cnits');
+  const source = probe.status === 0 ? bin : join(root, 'dist', 'portable');
   if (probe.status !== 0) console.log(`the snapshot build cannot start on this CPU (exit ${probe.status}): installing the portable build`);
-  copyFileSync(source, tmp('cnits'));
-  renameSync(tmp('cnits'), join(dir, 'cnits'));
+  // cnits first: a new shim must never find an old cnits next to it
+  for (const f of ['cnits', 'cnits-shim']) {
+    copyFileSync(join(source, f), tmp(f));
+    renameSync(tmp(f), join(dir, f));
+  }
   for (const n of chosen) {
     rmSync(tmp(n), { force: true });
-    symlinkSync('cnits', tmp(n));
+    symlinkSync('cnits-shim', tmp(n));
     renameSync(tmp(n), join(dir, n));
   }
-  console.log(`installed cnits and ${chosen.join(', ')} into ${dir}`);
+  console.log(`installed cnits, cnits-shim and ${chosen.join(', ')} into ${dir}`);
 }

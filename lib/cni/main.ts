@@ -1,6 +1,8 @@
 // Process glue: real stdin/stdout/stderr for skel.run, and the multi-call
 // dispatch on the name the executable was invoked as (busybox style).
 import { readSync, statSync, writeSync } from 'node:fs';
+import { runDaemon } from '../daemon/server';
+import { runWorker } from '../daemon/worker';
 import { setLocalPlugins } from './local';
 import type { Plugin } from './plugin';
 import { run, type IO } from './skel';
@@ -26,8 +28,11 @@ export function processIO(): IO {
 export async function main(plugins: readonly Plugin[], argv0 = process.argv0, argv = process.argv.slice(2)): Promise<void> {
   const base = (name: string | undefined) => (name ?? '').split('/').pop() ?? '';
   const plugin = plugins.find((p) => p.name === base(argv0)) ?? plugins.find((p) => p.name === argv[0]);
+  const log = (line: string) => writeAll(2, `${line}\n`);
+  if (!plugin && argv[0] === 'daemon') { process.exitCode = await runDaemon(argv.slice(1), log); return; }
+  if (!plugin && argv[0] === 'daemon-worker') { runWorker(plugins, (line) => log(`[${process.pid}] ${line}`)); return; }
   if (!plugin) {
-    writeAll(2, `cni-ts multi-call CNI plugin; invoke as one of: ${plugins.map((p) => p.name).join(', ')}\n`);
+    writeAll(2, `cni-ts multi-call CNI plugin; invoke as one of: ${plugins.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\`\n`);
     process.exitCode = 1;
     return;
   }
