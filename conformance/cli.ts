@@ -19,6 +19,8 @@ const HELP = `usage: npm run conformance -- --plugins DIR [--plugins DIR2 | --co
   --expect FILE            expectation file (one directory only)
   --update-expectations    rewrite the expectation file from this run's results
   --jobs N                 cases in parallel (default 4); --timeout: per case (default 120)
+  --daemon                 serve DIR's plugins from \`DIR/cnits daemon\` (one per case, in its host netns);
+                           a request the daemon declines fails the case
   --list                   print the case ids and exit; --verbose: every plugin exec under its case
 Exit status 1 on any result differing from its expectation (an unexpected PASS included).`;
 
@@ -27,7 +29,7 @@ interface Run { dir: string; file: string | undefined; verdicts: Verdict[]; unex
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** Runs `cases` with at most `jobs` in flight; `report` sees verdicts in case order. */
-async function runAll(cases: readonly Case[], dir: string, jobs: number, timeoutMs: number, report: (v: Verdict) => void): Promise<Verdict[]> {
+async function runAll(cases: readonly Case[], dir: string, o: Options, report: (v: Verdict) => void): Promise<Verdict[]> {
   const tmp = mkdtempSync(join(tmpdir(), 'cnitscf-run-'));
   const settle: ((v: Verdict) => void)[] = [];
   const slots = cases.map((_, i) => new Promise<Verdict>((res) => { settle[i] = res; }));
@@ -35,10 +37,10 @@ async function runAll(cases: readonly Case[], dir: string, jobs: number, timeout
   const worker = async (): Promise<void> => {
     while (next < cases.length) {
       const i = next++;
-      settle[i]!(await runCase(cases[i]!, dir, tmp, timeoutMs));
+      settle[i]!(await runCase(cases[i]!, dir, tmp, o.timeoutMs, o.daemon));
     }
   };
-  const workers = Array.from({ length: Math.min(jobs, cases.length) }, worker);
+  const workers = Array.from({ length: Math.min(o.jobs, cases.length) }, worker);
   const verdicts: Verdict[] = [];
   try {
     for (const slot of slots) {
@@ -53,13 +55,13 @@ async function runAll(cases: readonly Case[], dir: string, jobs: number, timeout
   return verdicts;
 }
 
-interface Options { jobs: number; timeoutMs: number; verbose: boolean }
+interface Options { jobs: number; timeoutMs: number; verbose: boolean; daemon: boolean }
 
 async function runDir(dir: string, file: string | undefined, cases: readonly Case[], o: Options): Promise<Run> {
   const exp: Expectations = loadExpectations(file);
   out(`# ${dir}: ${cases.length} cases, expectations ${file ?? '(none: every case expected to PASS or SKIP)'}`);
   const unexpected: Verdict[] = [];
-  const verdicts = await runAll(cases, dir, o.jobs, o.timeoutMs, (v) => {
+  const verdicts = await runAll(cases, dir, o, (v) => {
     const want = file ? expected(exp, v.id).status : v.status === 'FAIL' ? 'PASS' : v.status;
     const note = v.status === want ? '' : `  [UNEXPECTED: expected ${want}]`;
     if (note) unexpected.push(v);
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       plugins: { type: 'string', multiple: true }, compare: { type: 'string' }, only: { type: 'string' }, expect: { type: 'string' },
-      'update-expectations': { type: 'boolean' }, jobs: { type: 'string' }, timeout: { type: 'string' }, list: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean' },
+      'update-expectations': { type: 'boolean' }, jobs: { type: 'string' }, timeout: { type: 'string' }, list: { type: 'boolean' }, verbose: { type: 'boolean' }, daemon: { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
   const only = values.only ? new RegExp(values.only) : undefined;
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
   if (values.expect && dirs.length > 1) throw new Error('--expect names the file of one directory; with two, each uses its default');
   if (process.getuid?.() !== 0) throw new Error('the conformance runner needs root (network namespaces, netfilter)');
   const expectDir = join(locate('conformance'), 'expect');
-  const o: Options = { jobs: Number(values.jobs ?? 4), timeoutMs: Number(values.timeout ?? 120) * 1000, verbose: values.verbose ?? false };
+  const o: Options = { jobs: Number(values.jobs ?? 4), timeoutMs: Number(values.timeout ?? 120) * 1000, verbose: values.verbose ?? false, daemon: values.daemon ?? false };
   const runs: Run[] = [];
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new Error(`no plugin directory ${dir}`);

@@ -2,6 +2,7 @@
 // plugin directory, and an async body that throws to fail (Skip to skip). Each case gets a T:
 // its own temp dir, its own scratch namespaces (deleted in finally, whatever happened) and a
 // libcni-like Runtime that execs the plugins inside the scratch "host" netns.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +51,10 @@ export class T {
   private hostNs: Ns | undefined;
   readonly runtimes: Runtime[] = [];
 
-  constructor(readonly id: string, readonly dir: string, readonly tmp: string) {
+  private daemon: Daemon | undefined;
+
+  /** `daemon`: plugins of `dir` are served by a `cnits daemon` started in the host netns */
+  constructor(readonly id: string, readonly dir: string, readonly tmp: string, private readonly useDaemon = false) {
     this.scratch = new Scratch();
   }
 
@@ -69,7 +73,8 @@ export class T {
   runtime(path: string[] = [this.dir]): Runtime {
     const cache = join(this.tmp, 'cache');
     mkdirSync(cache, { recursive: true });
-    const rt = new Runtime({ path, hostNs: this.host.name, cacheDir: cache });
+    if (this.useDaemon) this.daemon ??= startDaemon(this.dir, this.host, join(this.tmp, 'daemon.sock'));
+    const rt = new Runtime({ path, hostNs: this.host.name, cacheDir: cache, daemonSocket: this.daemon?.socket });
     this.runtimes.push(rt);
     return rt;
   }
@@ -103,6 +108,17 @@ export class T {
     if (quiet && e.stdout.trim() !== '') this.fail(`${what}: printed ${show(e.stdout)}, want nothing`);
   }
 
+  /**
+   * Stops the daemon (if any); returns what in its log shows that it did not serve all of
+   * the `execs` made of DIR's plugins (a shim that could not connect runs standalone silently).
+   */
+  async stopDaemon(execs = 0): Promise<string | undefined> {
+    const d = this.daemon;
+    if (!d) return undefined;
+    this.daemon = undefined;
+    return d.stop(execs);
+  }
+
   finish(): void {
     this.scratch.destroy();
     rmSync(this.tmp, { recursive: true, force: true });
@@ -132,7 +148,7 @@ function trace(t: T): string[] {
 }
 
 /** Runs one case with a deadline; never throws. */
-export async function runCase(c: Case, dir: string, tmpRoot: string, timeoutMs: number): Promise<Verdict> {
+export async function runCase(c: Case, dir: string, tmpRoot: string, timeoutMs: number, daemon = false): Promise<Verdict> {
   const started = Date.now();
   let t: T | undefined;
   const done = (status: Status, reason: string): Verdict => ({ id: c.id, status, reason, ms: Date.now() - started, trace: t ? trace(t) : [] });
@@ -140,7 +156,7 @@ export async function runCase(c: Case, dir: string, tmpRoot: string, timeoutMs: 
   if (missing.length) return done('SKIP', `plugin ${missing.join(', ')} not in ${dir}`);
   const tmp = join(tmpRoot, c.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
   mkdirSync(tmp, { recursive: true });
-  t = new T(c.id, dir, tmp);
+  t = new T(c.id, dir, tmp, daemon);
   const ctx = t;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -150,12 +166,46 @@ export async function runCase(c: Case, dir: string, tmpRoot: string, timeoutMs: 
     const body = c.run(ctx);
     body.catch(() => undefined); // after a timeout the body may still reject: not an unhandled rejection
     await Promise.race([body, deadline]);
+    const problem = await t.stopDaemon(t.runtimes.flatMap((rt) => rt.log).filter((e) => dirname(e.file) === dir).length);
+    if (problem) return done('FAIL', problem);
     return done('PASS', '');
   } catch (e) {
     if (e instanceof Skip) return done('SKIP', e.message);
     return done('FAIL', e instanceof Error ? e.message : String(e));
   } finally {
     clearTimeout(timer);
+    await t.stopDaemon();
     t.finish();
   }
+}
+
+interface Daemon { socket: string; stop(execs: number): Promise<string | undefined> }
+
+/**
+ * `DIR/cnits daemon` inside `host` (nsenter --net: the mount namespace stays the runner's,
+ * as the shims' will). Its log must show every request served: a decline or a worker
+ * that died fails the case.
+ */
+function startDaemon(dir: string, host: Ns, socket: string): Daemon {
+  const child = spawn('nsenter', [`--net=${host.path}`, join(dir, 'cnits'), 'daemon', '--socket', socket, '--workers', '2'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  let log = '';
+  child.stderr.on('data', (b: Buffer) => { log += b.toString(); });
+  const exited = new Promise<void>((res) => child.once('close', () => res())); // close: stderr drained too
+  // the socket exists once the daemon listens: poll it, bounded
+  for (let i = 0; i < 100 && !existsSync(socket) && child.exitCode === null; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  return {
+    socket,
+    async stop(execs) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+      const bad = log.split('\n').filter((l) => /declined|exited|failed|already/.test(l));
+      if (!log.includes('listening')) return `cnits daemon did not start: ${log.trim()}`;
+      if (bad.length) return `cnits daemon: ${bad.join('; ')}`;
+      const served = log.split('\n').filter((l) => /: exit \d+ in /.test(l)).length;
+      return served < execs ? `cnits daemon served ${served} of ${execs} plugin execs` : undefined;
+    },
+  };
 }

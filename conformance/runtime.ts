@@ -28,6 +28,8 @@ export interface Attachment {
 }
 export interface Exec {
   plugin: string;
+  /** the executable found on CNI_PATH */
+  file: string;
   command: string;
   env: Record<string, string>;
   stdin: string;
@@ -46,7 +48,17 @@ export class PluginError extends Error {
   }
 }
 
-export interface RuntimeOptions { path: string[]; hostNs: string; cacheDir: string; timeoutMs?: number }
+export interface RuntimeOptions {
+  path: string[];
+  hostNs: string;
+  cacheDir: string;
+  timeoutMs?: number;
+  /**
+   * A `cnits daemon` socket in hostNs: plugins run with `nsenter --net` (same mount namespace
+   * as the daemon, which `ip netns exec` would change) and CNITS_SOCKET, so the shim uses it.
+   */
+  daemonSocket?: string;
+}
 
 export class Runtime {
   /** every exec, in order */
@@ -82,15 +94,17 @@ export class Runtime {
   async exec(type: string, env: Record<string, string>, stdin: string): Promise<Exec> {
     const file = this.find(type);
     // execa: a timeout that kills, exactly `env` (no inheritance), stdin, and no throw on a plugin error
-    const r = await execa('ip', ['netns', 'exec', this.opts.hostNs, file], {
-      env, extendEnv: false, input: stdin, reject: false, timeout: this.opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL',
+    const sock = this.opts.daemonSocket;
+    const [cmd, args] = sock ? ['nsenter', [`--net=/var/run/netns/${this.opts.hostNs}`, file]] : ['ip', ['netns', 'exec', this.opts.hostNs, file]];
+    const r = await execa(cmd, args, {
+      env: sock ? { ...env, CNITS_SOCKET: sock } : env, extendEnv: false, input: stdin, reject: false, timeout: this.opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL',
       stripFinalNewline: false,
     });
     if (r.failed && r.exitCode === undefined && !r.timedOut) throw new Error(`cannot run ${file}: ${r.message}`);
     const stdout = r.stdout;
     let json: unknown;
     try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-    const e: Exec = { plugin: type, command: env['CNI_COMMAND'] ?? '', env, stdin, code: r.exitCode ?? null, stdout, stderr: r.stderr, json };
+    const e: Exec = { plugin: type, file, command: env['CNI_COMMAND'] ?? '', env, stdin, code: r.exitCode ?? null, stdout, stderr: r.stderr, json };
     this.log.push(e);
     return e;
   }
