@@ -101,7 +101,7 @@ async function serve(sock: Socket, plugins: readonly Plugin[], own: { build: str
     try { process.chdir(req.cwd); } catch { /* the plugin sees the daemon's cwd, as after a failed chdir */ }
   }
   const status = await run(plugin, io);
-  sock.end(encodeResponse({ status, stdout, stderr }));
   const e = req.env;
   log(`${plugin.name} ${e['CNI_COMMAND'] ?? '-'} ${e['CNI_CONTAINERID'] ?? '-'} ${e['CNI_IFNAME'] ?? '-'}: exit ${status} in ${(performance.now() - t0).toFixed(1)} ms`);
+  sock.end(encodeResponse({ status, stdout, stderr }));
 }

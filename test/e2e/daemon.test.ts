@@ -1,0 +1,214 @@
+// Daemon mode: `cnits daemon` in a scratch host netns, the plugin links (cnits-shim)
+// exec'd there with `nsenter --net` (the mount namespace stays ours, as it is the
+// daemon's) and CNITS_SOCKET. What a runtime observes must be what the standalone
+// executable gives; the daemon's log proves who served each exec.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DECLINE, encodeRequest, parseResponse, type Response } from '../../lib/daemon/protocol';
+import { ours, pluginEnv, pool, tempDir, type Call, type Outcome } from './helpers';
+import { addrsOf, canNetns, cleanupNetns, ipJson, leftovers, linksOfKind, makeNetns, nothingLeft, pingSoon, type Netns } from './netns';
+
+const cnits = join(ours, 'cnits');
+let cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+  cleanupNetns();
+});
+
+/** Polls `probe` every 50 ms (the event loop keeps running), at most 5 s. */
+async function until(probe: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100 && !probe(); i++) await new Promise((r) => setTimeout(r, 50));
+  return probe();
+}
+
+interface Daemon { pid: number; socket: string; log: () => string; stop: () => Promise<number | null> }
+
+/** Starts `cnits daemon` inside `host`; resolves once it listens. Stopped after the test. */
+async function startDaemon(host: Netns, workers = 2): Promise<Daemon> {
+  const dir = tempDir('daemon');
+  const socket = join(dir.path, 'd.sock');
+  const child: ChildProcess = spawn('nsenter', [`--net=${host.path}`, cnits, 'daemon', '--socket', socket, '--workers', String(workers)],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] } });
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
+  const closed = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
+  let stopped = false;
+  const stop = async () => { if (!stopped) { stopped = true; child.kill('SIGTERM'); } return closed; };
+  cleanups.push(async () => { await stop(); dir.cleanup(); });
+  await until(() => log.includes('listening') || child.exitCode !== null);
+  if (!log.includes('listening')) throw new Error(`daemon did not start: ${log}`);
+  return { pid: child.pid!, socket, log: () => log, stop };
+}
+
+/** Runs plugin link `name` inside `host` the way a runtime there would, with `env` added. */
+function run(host: Netns, name: string, c: Call, conf: unknown, env: Record<string, string> = {}, how: 'nsenter' | 'ip netns exec' = 'nsenter'): Promise<Outcome> {
+  const args = how === 'nsenter' ? ['nsenter', `--net=${host.path}`] : ['ip', 'netns', 'exec', host.name];
+  return new Promise((done, fail) => {
+    const child = spawn(args[0]!, [...args.slice(1), join(ours, name)], { env: { ...pluginEnv(c, ours), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out).toString();
+      let json: unknown;
+      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
+      done({ code, stdout, stderr: Buffer.concat(err).toString(), json });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(typeof conf === 'string' ? conf : JSON.stringify(conf));
+  });
+}
+
+/** Sends one raw request to the daemon (a shim we control); returns its answer. */
+function rawRequest(socket: string, req: Parameters<typeof encodeRequest>[0]): Promise<Response> {
+  return new Promise((done, fail) => {
+    const c = connect(socket);
+    let buf = Buffer.alloc(0);
+    c.on('data', (b: Buffer) => { buf = Buffer.concat([buf, b]); });
+    c.on('error', fail);
+    c.on('close', () => { const r = parseResponse(buf); if (r) done(r); else fail(new Error(`short answer: ${buf.length} bytes`)); });
+    c.end(encodeRequest(req));
+  });
+}
+
+// the daemon logs before it answers, but its log reaches us through another pipe than
+// the shim's answer: wait for a count with until() before comparing lines
+const served = (d: Daemon) => d.log().split('\n').filter((l) => /: exit \d+ in /.test(l));
+const declined = (d: Daemon) => d.log().split('\n').filter((l) => l.includes('declined'));
+
+function bridgeConf(dataDir: string, extra: Record<string, unknown> = {}) {
+  return { cniVersion: '1.0.0', name: 'dmn', type: 'bridge', bridge: 'cnitsdm0', isGateway: true, ipMasq: true,
+    ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.157.0.0/24' }]] }, ...extra };
+}
+
+describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
+  it('serves bridge ADD, CHECK and DEL through the shim: real namespaces, ping, nothing left', async () => {
+    const host = makeNetns('cnitsdh');
+    const cont = makeNetns('cnitsdc');
+    const data = tempDir('dmn-data');
+    cleanups.push(data.cleanup);
+    const d = await startDaemon(host);
+    const env = { CNITS_SOCKET: d.socket };
+    const call = { containerID: 'd1', netns: cont.path };
+    const conf = bridgeConf(data.path);
+
+    const add = await run(host, 'bridge', { command: 'ADD', ...call }, conf, env);
+    expect(add.code, add.stdout).toBe(0);
+    expect(add.json.ips).toEqual([{ address: '10.157.0.2/24', gateway: '10.157.0.1', interface: 2 }]);
+    expect(addrsOf(cont, 'eth0')).toContain('10.157.0.2/24');
+    expect(pingSoon(cont, '10.157.0.1')).toBe(true);
+    const check = await run(host, 'bridge', { command: 'CHECK', ...call }, { ...conf, prevResult: add.json }, env);
+    expect([check.code, check.stdout]).toEqual([0, '']);
+    const del = await run(host, 'bridge', { command: 'DEL', ...call }, conf, env);
+    expect([del.code, del.stdout]).toEqual([0, '']);
+    expect(leftovers(host, cont, data.path, 'dmn')).toEqual(nothingLeft);
+    await until(() => served(d).length >= 3);
+
+    expect(served(d).map((l) => l.replace(/^\[\d+\] /, '').replace(/ in .*/, ''))).toEqual([
+      'bridge ADD d1 eth0: exit 0', 'bridge CHECK d1 eth0: exit 0', 'bridge DEL d1 eth0: exit 0']);
+    expect(declined(d)).toEqual([]);
+  });
+
+  it('answers exactly what the standalone executable answers', async () => {
+    const host = makeNetns('cnitsdh');
+    const d = await startDaemon(host);
+    const conf = bridgeConf('/nonexistent-cnits-dmn');
+    const cases: [string, string, Call, unknown][] = [
+      ['VERSION', 'bridge', { command: 'VERSION' }, conf],
+      ['no CNI_COMMAND: about text', 'macvlan', { command: '', env: { CNI_COMMAND: undefined } }, conf],
+      ['malformed JSON', 'bridge', { command: 'ADD' }, '{"cniVersion":'],
+      ['unknown version', 'bridge', { command: 'ADD' }, { ...conf, cniVersion: '9.9.9' }],
+      ['missing netns', 'bridge', { command: 'ADD', netns: '/var/run/netns/cnits-absent' }, conf],
+      ['bad container id', 'host-local', { command: 'ADD', containerID: 'a/b' }, conf],
+      ['unknown verb', 'ipvlan', { command: 'FROB' }, conf],
+    ];
+    for (const [what, name, call, stdin] of cases) {
+      const viaDaemon = await run(host, name, call, stdin, { CNITS_SOCKET: d.socket });
+      const standalone = await run(host, name, call, stdin, { CNITS_DAEMON: 'off' });
+      expect({ what, ...viaDaemon }).toEqual({ what, ...standalone });
+    }
+    await until(() => served(d).length >= cases.length);
+    expect(served(d)).toHaveLength(cases.length);
+    expect(declined(d)).toEqual([]);
+  });
+
+  it('declines a shim in other namespaces, of another build, or for another plugin; the shim then runs standalone', async () => {
+    const host = makeNetns('cnitsdh');
+    const d = await startDaemon(host);
+    // `ip netns exec` gives the shim a new mount namespace: paths may differ, so no
+    const v = await run(host, 'bridge', { command: 'VERSION' }, '', { CNITS_SOCKET: d.socket }, 'ip netns exec');
+    expect(v.code).toBe(0);
+    expect(v.json.supportedVersions).toContain('1.1.0');
+    await until(() => declined(d).length >= 1);
+    expect(declined(d)).toHaveLength(1);
+    expect(declined(d)[0]).toMatch(/declined bridge: shim in other namespaces/);
+    expect(served(d)).toEqual([]);
+
+    const base = { build: 'x', plugin: 'bridge', namespaces: '', cwd: '/', env: { CNI_COMMAND: 'VERSION' }, stdin: Buffer.alloc(0) };
+    for (const req of [base, { ...base, plugin: 'flannel' }, { ...base, version: 7 }]) {
+      expect((await rawRequest(d.socket, req)).status).toBe(DECLINE);
+    }
+    await until(() => declined(d).length >= 4);
+    expect(declined(d).slice(1).map((l) => l.replace(/^\[\d+\] declined [^:]*: /, '').replace(/ \d.*| of build.*/, ''))).toEqual([
+      'shim', 'shim', 'shim protocol']);
+  });
+
+  it('replaces a worker that dies; requests keep being served', async () => {
+    const host = makeNetns('cnitsdh');
+    const d = await startDaemon(host, 2);
+    const parentOf = (p: string) => { try { return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]; } catch { return undefined; } };
+    const workers = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && parentOf(p) === String(d.pid));
+    expect(workers).toHaveLength(2);
+    process.kill(Number(workers[0]), 'SIGKILL');
+    expect(await until(() => d.log().includes('exited (SIGKILL); starting another'))).toBe(true);
+    const outs = await Promise.all(Array.from({ length: 6 }, () => run(host, 'bridge', { command: 'VERSION' }, '', { CNITS_SOCKET: d.socket })));
+    expect(outs.map((o) => o.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    await until(() => served(d).length >= 6);
+    expect(served(d)).toHaveLength(6);
+  });
+
+  it('serves 20 parallel ADDs with ipMasq and 2 workers: 20 distinct addresses, leases and rules; then 20 DELs leave nothing', async () => {
+    const host = makeNetns('cnitsdh');
+    const conts = Array.from({ length: 20 }, () => makeNetns('cnitsdp'));
+    const data = tempDir('dmn-par');
+    cleanups.push(data.cleanup);
+    const d = await startDaemon(host, 2);
+    const env = { CNITS_SOCKET: d.socket };
+    const conf = bridgeConf(data.path);
+    const adds = await pool(8, conts.map((c, i) => () => run(host, 'bridge', { command: 'ADD', containerID: `p${i}`, netns: c.path }, conf, env)));
+    expect(adds.filter((a) => a.code !== 0).map((a) => a.stdout + a.stderr)).toEqual([]);
+    const ips = adds.map((a) => a.json.ips[0].address);
+    expect(new Set(ips).size).toBe(20);
+    expect(readdirSync(join(data.path, 'dmn')).filter((f) => f.startsWith('10.'))).toHaveLength(20);
+    expect(linksOfKind(host, 'veth')).toHaveLength(20);
+    expect(leftovers(host, undefined, data.path, 'dmn').iptables.filter((r) => r.startsWith('-A POSTROUTING'))).toHaveLength(20);
+    const dels = await pool(8, conts.map((c, i) => () => run(host, 'bridge', { command: 'DEL', containerID: `p${i}`, netns: c.path }, conf, env)));
+    expect(dels.filter((x) => x.code !== 0).map((x) => x.stdout + x.stderr)).toEqual([]);
+    expect(leftovers(host, undefined, data.path, 'dmn')).toEqual(nothingLeft);
+    await until(() => served(d).length >= 40);
+    expect(served(d)).toHaveLength(40);
+  });
+
+  it('on SIGTERM removes its socket and exits 0; shims then run standalone', async () => {
+    const host = makeNetns('cnitsdh');
+    const d = await startDaemon(host);
+    const second = spawn('nsenter', [`--net=${host.path}`, cnits, 'daemon', '--socket', d.socket], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    second.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+    const code2 = await new Promise((res) => second.once('close', res));
+    expect([code2, err.trim()]).toEqual([1, `another daemon already listens on ${d.socket}`]);
+
+    expect(await d.stop()).toBe(0);
+    expect(existsSync(d.socket)).toBe(false);
+    const v = await run(host, 'bridge', { command: 'VERSION' }, '', { CNITS_SOCKET: d.socket });
+    expect(v.code).toBe(0);
+    expect(served(d)).toEqual([]);
+    expect(ipJson(host, 'link', 'show').length).toBe(1); // lo: the daemon made nothing
+  });
+});
