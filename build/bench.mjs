@@ -1,9 +1,10 @@
-// npm run bench: start-up and host-local ADD/DEL, ours against the reference Go
-// binaries and `node -e 0` in the same hyperfine runs, printed as ratios.
+// npm run bench: start-up, host-local and bridge ADD/DEL, ours (standalone, and served
+// by `cnits daemon` through the shim) against the reference Go binaries and `node -e 0`
+// in the same hyperfine runs, printed as ratios.
 // NODE_EXTRA_CA_CERTS is removed (it adds ~50 ms to every Node 20 start and is
 // absent on real nodes). Needs: npm run build, hyperfine, containernetworking-plugins.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,81 +42,128 @@ function hyperfine(title, commands, extra = [], { warmup = '3', n = runs } = {})
 }
 const ratio = (a, b) => (a / b).toFixed(2);
 
+/**
+ * `cnits daemon` on a socket in the work dir, inside netns `ns` (nsenter --net: the mount
+ * namespace stays ours, as the shims' will) or in this netns. Returns its stop().
+ */
+function startDaemon(socket, ns) {
+  const pre = ns ? ['nsenter', `--net=/var/run/netns/${ns}`] : [];
+  const log = openSync(`${socket}.log`, 'w');
+  const child = spawn(pre[0] ?? join(ours, 'cnits'), [...pre.slice(1), ...(ns ? [join(ours, 'cnits')] : []), 'daemon', '--socket', socket],
+    { env, stdio: ['ignore', 'ignore', log] });
+  for (let i = 0; i < 250 && !existsSync(socket); i++) execFileSync('sleep', ['0.02']);
+  if (!existsSync(socket)) throw new Error(`cnits daemon did not start: ${readFileSync(`${socket}.log`, 'utf8')}`);
+  return () => {
+    child.kill('SIGTERM');
+    const text = readFileSync(`${socket}.log`, 'utf8');
+    if (/declined/.test(text)) throw new Error(`cnits daemon declined requests: the daemon rows are not daemon numbers\n${text}`);
+  };
+}
+
+// three ways to run a plugin: ours through the shim with a daemon, ours standalone (the
+// shim execs cnits), the reference
+const who = { daemon: 'ours (daemon)', standalone: 'ours (standalone)', reference: 'reference' };
+const tag = { daemon: 'd', standalone: 's', reference: 'r' };
+const subnet = { daemon: '10.78.0.0/16', standalone: '10.76.0.0/16', reference: '10.79.0.0/16' };
+
 /** bridge+host-local round trips and a parallel burst, ours and the reference, in scratch namespaces. */
 function benchBridge(dir) {
   const ns = (n) => `cnitsbench-${n}`;
   const sh = (cmd) => execFileSync('sh', ['-c', cmd], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const names = [ns('node'), ns('c'), ...Array.from({ length: 50 }, (_, i) => ns(`p${i}`))];
-  const conf = (who, masq) => {
-    const f = join(dir, `br-${who}-${masq}.json`);
-    writeFileSync(f, JSON.stringify({ cniVersion: '1.0.0', name: `bench${masq ? 'm' : ''}`, type: 'bridge', bridge: `cnitsb${who[0]}${masq ? 'm' : ''}0`,
-      isGateway: true, ipMasq: masq, ipam: { type: 'host-local', dataDir: join(dir, `br-data-${who}`),
-        ranges: [[{ subnet: who === 'ours' ? '10.78.0.0/16' : '10.79.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } }));
+  const socket = join(dir, 'bridge-daemon.sock');
+  const conf = (w, masq) => {
+    const f = join(dir, `br-${w}-${masq}.json`);
+    writeFileSync(f, JSON.stringify({ cniVersion: '1.0.0', name: `bench${masq ? 'm' : ''}`, type: 'bridge', bridge: `cnitsb${tag[w]}${masq ? 'm' : ''}0`,
+      isGateway: true, ipMasq: masq, ipam: { type: 'host-local', dataDir: join(dir, `br-data-${w}`),
+        ranges: [[{ subnet: subnet[w] }]], routes: [{ dst: '0.0.0.0/0' }] } }));
     return f;
   };
-  const call = (who, verb, cfg, c, id = 'bench') =>
-    `ip netns exec ${ns('node')} env CNI_COMMAND=${verb} CNI_CONTAINERID=${id} CNI_NETNS=/var/run/netns/${c} CNI_PATH=${who === 'ours' ? ours : ref} ${who === 'ours' ? ours : ref}/bridge < ${cfg} > /dev/null`;
+  // nsenter --net, not `ip netns exec` (which makes a new mount namespace per exec, and the
+  // daemon serves only shims in its own namespaces); the same for all three
+  const call = (w, verb, cfg, c, id = 'bench') => {
+    const bin = w === 'reference' ? ref : ours;
+    const extra = w === 'daemon' ? `CNITS_SOCKET=${socket}` : w === 'standalone' ? 'CNITS_DAEMON=off' : '';
+    return `nsenter --net=/var/run/netns/${ns('node')} env ${extra} CNI_COMMAND=${verb} CNI_CONTAINERID=${id} CNI_NETNS=/var/run/netns/${c} CNI_PATH=${bin} ${bin}/bridge < ${cfg} > /dev/null`;
+  };
+  let stop;
   try {
     for (const n of names) sh(`ip netns add ${n}`);
+    stop = startDaemon(socket, ns('node'));
+    const ways = Object.keys(who);
     const trip = (masq) => hyperfine(`bridge+host-local ADD+DEL${masq ? ' with ipMasq' : ''} (in a scratch node netns)`,
-      Object.fromEntries(['ours', 'reference'].map((who) => [who, `${call(who, 'ADD', conf(who, masq), ns('c'))} && ${call(who, 'DEL', conf(who, masq), ns('c'))}`])));
+      Object.fromEntries(ways.map((w) => [who[w], `${call(w, 'ADD', conf(w, masq), ns('c'))} && ${call(w, 'DEL', conf(w, masq), ns('c'))}`])));
     const plain = trip(false);
     const masq = trip(true);
-    const burst = (who, verb) => `seq 0 49 | xargs -P 8 -I{} sh -c '${call(who, verb, conf(who, false), `${ns('p')}{}`, 'par{}')}'`;
+    const burst = (w, verb) => `seq 0 49 | xargs -P 8 -I{} sh -c '${call(w, verb, conf(w, false), `${ns('p')}{}`, 'par{}')}'`;
+    const delAll = ways.map((w) => burst(w, 'DEL')).join('; ');
     const par = hyperfine('bridge 50 ADDs at parallelism 8 (DELs untimed)',
-      { ours: burst('ours', 'ADD'), reference: burst('reference', 'ADD') },
-      ['--prepare', `${burst('ours', 'DEL')}; ${burst('reference', 'DEL')}`], { warmup: '1', n: '5' });
-    sh(`${burst('ours', 'DEL')}; ${burst('reference', 'DEL')}`);
+      Object.fromEntries(ways.map((w) => [who[w], burst(w, 'ADD')])), ['--prepare', delAll], { warmup: '1', n: '5' });
+    sh(delAll);
     const kernel = JSON.parse(execFileSync('ip', ['netns', 'exec', ns('node'), process.execPath, join(root, 'build/ts-run.mjs'),
       join(root, 'build/bench-kernel.ts'), `/var/run/netns/${ns('c')}`, '20'],
       { env: { ...env, CNITS_ADDON: join(root, 'lib/native/build/Release/cnits.node') } }).toString());
     console.log(`\n## bridge ADD, kernel work in-process (netlink + sysctls, L2, ${kernel.runs} runs)\n\nmedian ${kernel.median.toFixed(2)} ms, min ${kernel.min.toFixed(2)}, max ${kernel.max.toFixed(2)}`);
     return { plain, masq, par, kernel };
   } finally {
+    stop?.();
     for (const n of names) execFileSync('sh', ['-c', `ip netns del ${n} 2>/dev/null || true`]);
   }
 }
 
+let stopHostDaemon;
 try {
   const conf = (dataDir) => JSON.stringify({ cniVersion: '1.0.0', name: 'benchnet', type: 'bridge',
     ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.77.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } });
   writeFileSync(join(work, 'ours.json'), conf(join(work, 'ours-data')));
+  writeFileSync(join(work, 'daemon.json'), conf(join(work, 'daemon-data')));
   writeFileSync(join(work, 'ref.json'), conf(join(work, 'ref-data')));
-  const verb = (v, bin, cfg) => `CNI_COMMAND=${v} ${bin} < ${join(work, cfg)} > /dev/null`;
+  // host-local only writes files under the work dir: its daemon runs in this netns
+  const socket = join(work, 'host-daemon.sock');
+  stopHostDaemon = startDaemon(socket);
+  const bins = {
+    standalone: `env CNITS_DAEMON=off ${ours}/host-local`, daemon: `env CNITS_SOCKET=${socket} ${ours}/host-local`, reference: `${ref}/host-local`,
+  };
+  const cfg = { standalone: 'ours.json', daemon: 'daemon.json', reference: 'ref.json' };
+  const verb = (v, w) => `CNI_COMMAND=${v} ${bins[w]} < ${join(work, cfg[w])} > /dev/null`;
+  const ways = Object.keys(bins);
 
   const start = hyperfine('start-up (VERSION, no shell)', {
     'node -e 0': 'node -e 0',
-    'ours VERSION': `env CNI_COMMAND=VERSION ${ours}/host-local`,
-    'reference VERSION': `env CNI_COMMAND=VERSION ${ref}/host-local`,
+    ...Object.fromEntries(ways.map((w) => [`${who[w]} VERSION`, `env CNI_COMMAND=VERSION ${bins[w].replace(/^env /, '')}`])),
   }, ['-N']);
+  const cleanup = ways.map((w) => verb('DEL', w)).join('; ');
   const add = hyperfine('host-local ADD (DEL untimed in --prepare)', {
-    'ours VERSION': verb('VERSION', `${ours}/host-local`, 'ours.json'),
-    'ours ADD': verb('ADD', `${ours}/host-local`, 'ours.json'),
-    'reference ADD': verb('ADD', `${ref}/host-local`, 'ref.json'),
-  }, ['--prepare', `${verb('DEL', `${ours}/host-local`, 'ours.json')}; ${verb('DEL', `${ref}/host-local`, 'ref.json')}`]);
-
-  const cleanup = `${verb('DEL', `${ours}/host-local`, 'ours.json')}; ${verb('DEL', `${ref}/host-local`, 'ref.json')}`;
+    [`${who.standalone} VERSION`]: verb('VERSION', 'standalone'),
+    ...Object.fromEntries(ways.map((w) => [`${who[w]} ADD`, verb('ADD', w)])),
+  }, ['--prepare', cleanup]);
   execFileSync('sh', ['-c', cleanup], { env });
-  const trip = hyperfine('host-local ADD+DEL round trip', {
-    'ours ADD+DEL': `${verb('ADD', `${ours}/host-local`, 'ours.json')} && ${verb('DEL', `${ours}/host-local`, 'ours.json')}`,
-    'reference ADD+DEL': `${verb('ADD', `${ref}/host-local`, 'ref.json')} && ${verb('DEL', `${ref}/host-local`, 'ref.json')}`,
-  });
+  const trip = hyperfine('host-local ADD+DEL round trip',
+    Object.fromEntries(ways.map((w) => [`${who[w]} ADD+DEL`, `${verb('ADD', w)} && ${verb('DEL', w)}`])));
+  stopHostDaemon();
+  stopHostDaemon = undefined;
 
   const br = benchBridge(work);
 
+  const row = (what, a, b, target = '—') => console.log(`| ${what} | ${ratio(a, b)} | ${target} |`);
   console.log('\n## ratios\n');
   console.log('| ratio | value | target |');
   console.log('|---|---|---|');
-  console.log(`| ours VERSION / node -e 0 | ${ratio(start['ours VERSION'], start['node -e 0'])} | ≤ 1.2 |`);
-  console.log(`| ours VERSION / reference VERSION | ${ratio(start['ours VERSION'], start['reference VERSION'])} | — |`);
-  console.log(`| ours ADD / ours VERSION | ${ratio(add['ours ADD'], add['ours VERSION'])} | ≤ 1.3 |`);
-  console.log(`| ours ADD / reference ADD | ${ratio(add['ours ADD'], add['reference ADD'])} | — |`);
-  console.log(`| ours ADD+DEL / reference ADD+DEL | ${ratio(trip['ours ADD+DEL'], trip['reference ADD+DEL'])} | — |`);
-  console.log(`| bridge ADD+DEL ours / reference | ${ratio(br.plain['ours'], br.plain['reference'])} | ≤ 2 (stretch 1.5) |`);
-  console.log(`| bridge ADD+DEL with ipMasq ours / reference | ${ratio(br.masq['ours'], br.masq['reference'])} | < 1 |`);
-  console.log(`| bridge 50 ADDs at parallelism 8 ours / reference | ${ratio(br.par['ours'], br.par['reference'])} | — |`);
+  row('ours VERSION (standalone) / node -e 0', start[`${who.standalone} VERSION`], start['node -e 0'], '≤ 1.2');
+  row('ours VERSION (daemon) / reference VERSION', start[`${who.daemon} VERSION`], start[`${who.reference} VERSION`]);
+  row('ours host-local ADD / ours VERSION (standalone)', add[`${who.standalone} ADD`], add[`${who.standalone} VERSION`], '≤ 1.3');
+  for (const w of ['standalone', 'daemon']) {
+    row(`host-local ADD ${who[w]} / reference`, add[`${who[w]} ADD`], add[`${who.reference} ADD`]);
+    row(`host-local ADD+DEL ${who[w]} / reference`, trip[`${who[w]} ADD+DEL`], trip[`${who.reference} ADD+DEL`]);
+  }
+  for (const w of ['standalone', 'daemon']) {
+    row(`bridge ADD+DEL ${who[w]} / reference`, br.plain[who[w]], br.plain[who.reference], '≤ 2 (stretch 1.5)');
+    row(`bridge ADD+DEL with ipMasq ${who[w]} / reference`, br.masq[who[w]], br.masq[who.reference], '< 1');
+    row(`bridge 50 ADDs at parallelism 8 ${who[w]} / reference`, br.par[who[w]], br.par[who.reference]);
+  }
   console.log(`| bridge ADD in-process kernel time (median ms) | ${br.kernel.median.toFixed(2)} | ≤ 3 |`);
-  console.log(`\nnode ${process.version}, ${runs} runs per command, NODE_EXTRA_CA_CERTS unset`);
+  console.log(`\nnode ${process.version}, ${runs} runs per command, NODE_EXTRA_CA_CERTS unset; daemon rows: \`cnits daemon\` running, the plugin links (cnits-shim) hand it each exec`);
 } finally {
+  stopHostDaemon?.();
   rmSync(work, { recursive: true, force: true });
 }

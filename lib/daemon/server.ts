@@ -34,6 +34,11 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
   // a root-only directory: whoever can connect runs plugins as root
   const dir = path.dirname(opts.socket);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.statSync(dir);
+  if (st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) {
+    log(`refusing ${dir}: it must be owned by uid ${process.getuid?.()} and writable by nobody else`);
+    return 1;
+  }
   if (await alive(net, opts.socket)) { log(`another daemon already listens on ${opts.socket}`); return 1; }
   fs.rmSync(opts.socket, { force: true });
 

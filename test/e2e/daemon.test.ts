@@ -2,8 +2,8 @@
 // exec'd there with `nsenter --net` (the mount namespace stays ours, as it is the
 // daemon's) and CNITS_SOCKET. What a runtime observes must be what the standalone
 // executable gives; the daemon's log proves who served each exec.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -203,6 +203,13 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
     second.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
     const code2 = await new Promise((res) => second.once('close', res));
     expect([code2, err.trim()]).toEqual([1, `another daemon already listens on ${d.socket}`]);
+
+    // a socket dir others may write to (where another user could plant a socket) is refused
+    const open = tempDir('dmn-open');
+    cleanups.push(open.cleanup);
+    chmodSync(open.path, 0o1777);
+    const third = spawnSync(cnits, ['daemon', '--socket', join(open.path, 'd.sock')], { encoding: 'utf8', timeout: 10_000 });
+    expect([third.status, third.stderr.trim()]).toEqual([1, `refusing ${open.path}: it must be owned by uid 0 and writable by nobody else`]);
 
     expect(await d.stop()).toBe(0);
     expect(existsSync(d.socket)).toBe(false);
