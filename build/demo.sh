@@ -11,7 +11,11 @@ BIN=$PWD/dist/bin
 unset NODE_EXTRA_CA_CERTS
 NODE=cnitsdemo-node A=cnitsdemo-a B=cnitsdemo-b
 DATA=$(mktemp -d /tmp/cnits-demo-XXXXXX)
-cleanup() { for ns in $A $B $NODE; do ip netns del "$ns" 2>/dev/null || true; done; rm -rf "$DATA"; }
+DAEMON=
+cleanup() {
+  [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null || true
+  for ns in $A $B $NODE; do ip netns del "$ns" 2>/dev/null || true; done; rm -rf "$DATA"
+}
 trap cleanup EXIT
 cleanup; mkdir -p "$DATA"
 for ns in $NODE $A $B; do ip netns add "$ns"; done
@@ -53,5 +57,18 @@ echo "  veths: $(ip -n $NODE -br link show type veth | wc -l)"
 echo "  masquerade rules: $(ip netns exec $NODE iptables-save -t nat | grep -c -- '-A .*CNI-' || true)"
 echo "  leases: $(find "$DATA/demo" -type f -name '[0-9a-f]*' ! -name 'last_reserved_ip*' | wc -l)"
 echo "  (the bridge stays, as the reference leaves it: $(ip -n $NODE -br link show type bridge | awk '{print $1}'))"
+
+echo "== daemon mode: \`cnits daemon\` in the node netns; the plugin links (cnits-shim) hand it each exec"
+nsenter --net=/var/run/netns/$NODE "$BIN/cnits" daemon --socket "$DATA/daemon.sock" --workers 2 2>"$DATA/daemon.log" & DAEMON=$!
+for _ in $(seq 100); do [ -S "$DATA/daemon.sock" ] && break; sleep 0.05; done
+ip netns add $B
+viad() { # VERB: one exec through the shim, run where the daemon runs (nsenter keeps the mount namespace)
+  echo "$CONF" | nsenter --net=/var/run/netns/$NODE env CNITS_SOCKET="$DATA/daemon.sock" CNI_COMMAND="$1" CNI_CONTAINERID=demo-d \
+    CNI_IFNAME=eth0 CNI_NETNS="/var/run/netns/$B" CNI_PATH="$BIN" "$BIN/bridge" >/dev/null
+}
+viad ADD; echo "  $B eth0: $(addr $B)"; ping1 $B 10.123.0.1; viad DEL
+kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; DAEMON=
+sed 's/^/  daemon: /' "$DATA/daemon.log"
+echo "  veths: $(ip -n $NODE -br link show type veth | wc -l), masquerade rules: $(ip netns exec $NODE iptables-save -t nat | grep -c -- '-A .*CNI-' || true), leases: $(find "$DATA/demo" -type f -name '[0-9a-f]*' ! -name 'last_reserved_ip*' | wc -l)"
 echo
 [ -x /usr/lib/cni/host-local ] && bash build/demo-host-local.sh || echo "(install containernetworking-plugins to also see our host-local and the Go one share a lease directory)"
