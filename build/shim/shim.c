@@ -159,7 +159,8 @@ int main(int argc, char **argv) {
   if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) fallback(argv, NULL);
 
   struct buf in = { 0 };
-  if (takes_stdin(getenv("CNI_COMMAND"))) {
+  int read_stdin = takes_stdin(getenv("CNI_COMMAND"));
+  if (read_stdin) {
     char chunk[65536];
     for (;;) {
       ssize_t r = read(0, chunk, sizeof chunk);
@@ -186,12 +187,14 @@ int main(int argc, char **argv) {
   put_u32(&req, nenv);
   for (char **e = environ; *e; e++) put_str(&req, *e, strlen(*e));
   put_str(&req, in.p ? in.p : "", in.len);
-  if (write_full(sock, req.p, req.len) < 0) { close(sock); fallback(argv, &in); }
+  /* a declined request replays the stdin we consumed; stdin we did not read stays as it is */
+  struct buf *replay = read_stdin ? &in : NULL;
+  if (write_full(sock, req.p, req.len) < 0) { close(sock); fallback(argv, replay); }
 
   unsigned char le[4];
   if (read_full(sock, le, 4) < 0) lost("connection closed before the answer");
   uint32_t status = le[0] | (le[1] << 8) | (le[2] << 16) | ((uint32_t)le[3] << 24);
-  if (status == DECLINE) { close(sock); fallback(argv, &in); }
+  if (status == DECLINE) { close(sock); fallback(argv, replay); }
   relay(sock, 1);
   relay(sock, 2);
   return (int)(status & 0xff);

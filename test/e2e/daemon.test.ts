@@ -149,13 +149,19 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
     expect(declined(d)).toHaveLength(1);
     expect(declined(d)[0]).toMatch(/declined bridge: shim in other namespaces/);
     expect(served(d)).toEqual([]);
+    // a declined ADD: the shim replays the stdin it already sent to the daemon
+    const data = tempDir('dmn-decl');
+    cleanups.push(data.cleanup);
+    const add = await run(host, 'host-local', { command: 'ADD', containerID: 'decl' }, bridgeConf(data.path), { CNITS_SOCKET: d.socket }, 'ip netns exec');
+    expect([add.code, add.json?.ips]).toEqual([0, [{ address: '10.157.0.2/24', gateway: '10.157.0.1' }]]);
+    await until(() => declined(d).length >= 2);
 
     const base = { build: 'x', plugin: 'bridge', namespaces: '', cwd: '/', env: { CNI_COMMAND: 'VERSION' }, stdin: Buffer.alloc(0) };
     for (const req of [base, { ...base, plugin: 'flannel' }, { ...base, version: 7 }]) {
       expect((await rawRequest(d.socket, req)).status).toBe(DECLINE);
     }
-    await until(() => declined(d).length >= 4);
-    expect(declined(d).slice(1).map((l) => l.replace(/^\[\d+\] declined [^:]*: /, '').replace(/ \d.*| of build.*/, ''))).toEqual([
+    await until(() => declined(d).length >= 5);
+    expect(declined(d).slice(2).map((l) => l.replace(/^\[\d+\] declined [^:]*: /, '').replace(/ \d.*| of build.*/, ''))).toEqual([
       'shim', 'shim', 'shim protocol']);
   });
 
