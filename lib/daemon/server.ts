@@ -67,7 +67,11 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
   };
   for (let i = 0; i < opts.workers; i++) start(i);
 
-  const server: Server = net.createServer({ pauseOnConnect: true }, (sock) => { waiting.push(sock); dispatch(); });
+  const server: Server = net.createServer({ pauseOnConnect: true }, (sock) => {
+    sock.on('error', () => undefined); // a shim that went away while queued: nothing to tell
+    waiting.push(sock);
+    dispatch();
+  });
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(opts.socket, () => resolve()); });
   fs.chmodSync(opts.socket, 0o600);
   log(`cnits daemon listening on ${opts.socket} with ${opts.workers} workers`);

@@ -77,6 +77,7 @@ function readRequest(sock: Socket): Promise<Request> {
 }
 
 async function serve(sock: Socket, plugins: readonly Plugin[], own: { build: string; namespaces: string }, log: (line: string) => void): Promise<void> {
+  sock.on('error', () => undefined); // the shim died (EPIPE on our answer): the request itself is done
   const req = await readRequest(sock);
   const why = declineReason(req, plugins, own);
   if (why) {

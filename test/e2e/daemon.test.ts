@@ -179,6 +179,33 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
     expect(served(d)).toHaveLength(6);
   });
 
+  it('keeps its workers when shims go away before the answer (killed by a runtime timeout)', async () => {
+    const host = makeNetns('cnitsdh');
+    const d = await startDaemon(host, 2);
+    const data = tempDir('dmn-gone');
+    cleanups.push(data.cleanup);
+    const stdin = Buffer.from(JSON.stringify(bridgeConf(data.path)));
+    // raw clients that hang up right after sending: the daemon's answer hits a closed socket
+    for (let i = 0; i < 6; i++) {
+      const c = connect(d.socket);
+      c.on('error', () => undefined);
+      c.end(encodeRequest({ build: 'gone', plugin: 'host-local', namespaces: '', cwd: '/', env: { CNI_COMMAND: 'ADD' }, stdin }));
+      c.on('finish', () => c.destroy());
+    }
+    // real shims killed while the daemon works on their host-local ADD
+    const shims = Array.from({ length: 4 }, (_, i) => spawn('nsenter', [`--net=${host.path}`, join(ours, 'host-local')],
+      { env: { ...pluginEnv({ command: 'ADD', containerID: `gone${i}` }, ours), CNITS_SOCKET: d.socket }, stdio: ['pipe', 'ignore', 'ignore'] }));
+    for (const sh of shims) { sh.stdin!.end(stdin); setTimeout(() => sh.kill('SIGKILL'), 3); }
+    await Promise.all(shims.map((sh) => new Promise((res) => sh.once('close', res))));
+    const outs = await Promise.all(Array.from({ length: 4 }, () => run(host, 'bridge', { command: 'VERSION' }, '', { CNITS_SOCKET: d.socket })));
+    expect(outs.map((o) => o.code)).toEqual([0, 0, 0, 0]);
+    await until(() => served(d).filter((l) => l.includes('VERSION')).length >= 4);
+    expect(served(d).filter((l) => l.includes('VERSION'))).toHaveLength(4);
+    // a shim killed before it sent everything is logged as such; nothing else may go wrong
+    const bad = d.log().split('\n').filter((l) => /exited|uncaught|Error|failed/.test(l) && !/request failed: Error: shim closed the connection$/.test(l));
+    expect(bad).toEqual([]);
+  });
+
   it('serves 20 parallel ADDs with ipMasq and 2 workers: 20 distinct addresses, leases and rules; then 20 DELs leave nothing', async () => {
     const host = makeNetns('cnitsdh');
     const conts = Array.from({ length: 20 }, () => makeNetns('cnitsdp'));
