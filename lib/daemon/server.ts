@@ -54,15 +54,21 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
       w.child.send('conn', sock, (err) => { if (err) { sock.destroy(); w.busy = false; } });
     }
   };
+  // a worker that dies young is restarted later and later (0.2 s doubling to 10 s), so a
+  // binary that cannot start does not spin; one that lived a minute restarts at once
+  const delay: number[] = [];
   const start = (slot: number) => {
+    const born = Date.now();
     const child = spawn(process.execPath, ['daemon-worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const w: Worker = { child, busy: false };
     workers[slot] = w;
+    child.on('error', (err) => log(`worker: ${err.message}`));
     child.on('message', (m) => { if (m === 'done') { w.busy = false; dispatch(); } });
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      log(`worker ${child.pid} exited (${signal ?? code}); starting another`);
-      setTimeout(() => { if (!stopping) { start(slot); dispatch(); } }, 200);
+      delay[slot] = Date.now() - born > 60_000 ? 200 : Math.min(10_000, (delay[slot] ?? 100) * 2);
+      log(`worker ${child.pid} exited (${signal ?? code}); starting another in ${delay[slot]} ms`);
+      setTimeout(() => { if (!stopping) { start(slot); dispatch(); } }, delay[slot]);
     });
   };
   for (let i = 0; i < opts.workers; i++) start(i);
