@@ -92,7 +92,7 @@ export function ensureGatewayAddr(nl: Netlink, br: Link, gwCidr: string, conf: B
     nl.addAddr(br.index, { address: want.address, prefixLen: want.prefixLen, ...(v6 && { flags: IFA_F.NODAD }) });
   } catch (err) {
     // a concurrent ADD on the same network put it there between our read and our add
-    // (the reference fails that ADD: it lists then adds, too)
+    // (the reference ignores EEXIST here too)
     if (err instanceof NetlinkError && err.code === 'EEXIST') return;
     throw failed(`could not add IP address to "${conf.bridge}"`, err);
   }
