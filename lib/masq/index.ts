@@ -13,6 +13,8 @@ export type MasqBackend = 'iptables' | 'nftables';
 export interface MasqOptions extends NetfilterOptions {
   /** answers "is this program installed?" (tests); default: look in PATH, no fork */
   hasBinary?: (name: string) => boolean;
+  /** teardown: the configured `ipMasqBackend`, i.e. what ADD most likely used (both are removed) */
+  configured?: string;
 }
 
 /**
@@ -36,7 +38,8 @@ function resolve(backend: string | undefined, opts: MasqOptions): MasqBackend {
 /**
  * SetupIPMasqForNetworks: masquerade traffic from each address of `ips` (CIDRs as in the
  * result, e.g. `10.88.0.5/16`) to anywhere outside its subnet, except multicast.
- * Forks: iptables 1 read + <= 1 write per address family; nftables 1 read + 1 write.
+ * Forks: iptables 1 write per address family when the chain is new (else a failed write,
+ * 1 read and <= 1 write); nftables 1 read + 1 write.
  */
 export async function setupIPMasq(backend: string | undefined, ips: readonly string[], network: string, ifname: string, containerID: string, opts: MasqOptions = {}): Promise<void> {
   const chosen = resolve(backend, opts);
@@ -63,10 +66,14 @@ export async function teardownIPMasq(ips: readonly string[], network: string, if
   const errors: string[] = [];
   const collect = (e: unknown): void => { errors.push(e instanceof Error ? e.message : String(e)); };
   await Promise.all([
-    has('iptables') ? teardownIPTables(network, containerID, ips, opts).catch(collect) : undefined,
+    has('iptables') ? teardownIPTables(network, containerID, ips, { ...opts, optimistic: likely(opts) === 'iptables' }).catch(collect) : undefined,
     has('nft') ? teardownNFTables(network, ifname, containerID, opts).catch(collect) : undefined,
   ]);
   if (errors.length > 0) throw new Error(errors.join('\n'));
+}
+
+function likely(opts: MasqOptions): MasqBackend | undefined {
+  try { return resolve(opts.configured, opts); } catch { return undefined; }
 }
 
 /**

@@ -1,6 +1,8 @@
-// iptables masquerade (pkg/ip/ipmasq_iptables_linux.go), batched: per address family one
-// `iptables-save -t nat` to read and, only when something must change, one
-// `iptables-restore --noflush` to write. The reference forks `iptables` once per rule.
+// iptables masquerade (pkg/ip/ipmasq_iptables_linux.go), batched. Per address family,
+// first one optimistic `iptables-restore --noflush` written for the usual case (ADD: the
+// chain does not exist yet; DEL: exactly what ADD made is there), which iptables applies
+// atomically or not at all; when it is refused, one `iptables-save -t nat` to read and one
+// restore of what must change. The reference forks `iptables` once per rule.
 import { type IPFamily as Family, type IPPrefix, formatCIDR, ipFamily, mustParseCIDR, networkOf } from '../ip';
 import { chainName, parseRuleComment, ruleComment } from './names';
 import { type Attachment, defaultRunner, mustRun, type NetfilterOptions, type Runner } from './run';
@@ -42,6 +44,8 @@ export class IPTablesUnusableError extends Error {
 }
 
 type Plan = (family: Family, t: SavedTable) => string[] | Promise<string[]>;
+/** Restore lines for the usual state, that fail as a whole in any other (no read needed). */
+type Guess = (family: Family) => string[];
 
 /**
  * Reads every family (in parallel) before writing anything, then writes each family's plan
@@ -50,7 +54,16 @@ type Plan = (family: Family, t: SavedTable) => string[] | Promise<string[]>;
  * `tolerateUnusable` (teardown, GC) a family whose read fails is skipped, as the reference
  * ignores teardown errors when iptables is unusable.
  */
-async function converge(runner: Runner, families: readonly Family[], plan: Plan, tolerateUnusable = false): Promise<void> {
+async function converge(runner: Runner, families: readonly Family[], plan: Plan, tolerateUnusable = false, guess?: Guess): Promise<Family[]> {
+  const guessed: Family[] = [];
+  if (guess) {
+    await Promise.all(families.map(async (family) => {
+      const lines = guess(family);
+      if (lines.length > 0 && await restore(runner, family, lines).then(() => true, () => false)) guessed.push(family);
+    }));
+    families = families.filter((f) => !guessed.includes(f));
+    if (families.length === 0) return guessed;
+  }
   const reads = await Promise.allSettled(families.map((family) => readNat(runner, family)));
   const tables = reads.map((r, i) => {
     if (r.status === 'fulfilled') return r.value;
@@ -66,6 +79,7 @@ async function converge(runner: Runner, families: readonly Family[], plan: Plan,
       await restore(runner, family, await plan(family, await readNat(runner, family)));
     }
   }));
+  return guessed;
 }
 
 /** "ip/prefix" (a bare ip: full length) by family; TypeError on an invalid one. */
@@ -94,6 +108,22 @@ export function planSetup(t: SavedTable, chain: string, comment: string, ips: re
   return lines;
 }
 
+/**
+ * The usual ADD: the chain is new. `-N` (unlike `:chain`) fails on an existing chain, and
+ * with it the whole restore, so an ADD repeated over existing rules takes the read path.
+ */
+export function guessSetup(chain: string, comment: string, ips: readonly IPPrefix[]): string[] {
+  const lines = planSetup({ chains: new Set(), rules: [] }, chain, comment, ips);
+  return lines.length === 0 ? [] : [`-N ${chain}`, ...lines.filter((l) => !l.startsWith(':'))];
+}
+
+/** The usual DEL: exactly the jumps ADD made; a missing or extra one makes -D or -X fail. */
+export function guessTeardown(chain: string, comment: string, ips: readonly IPPrefix[]): string[] {
+  if (ips.length === 0) return [];
+  const jumps = ips.map((ip) => masqRules(chain, comment, ip)[2] as SavedRule);
+  return [...jumps.map((r) => ruleLine('-D', r)), `-F ${chain}`, `-X ${chain}`];
+}
+
 /** Restore lines removing every POSTROUTING jump to `chain`, then the chain itself. */
 export function planTeardown(t: SavedTable, chain: string): string[] {
   const jumps = t.rules.filter((r) => r.chain === 'POSTROUTING' && optionValue(r.args, '-j') === chain);
@@ -102,13 +132,14 @@ export function planTeardown(t: SavedTable, chain: string): string[] {
   return lines;
 }
 
-/** SetupIPMasq for every address (each family: <= 1 read + 1 write). Idempotent. */
+/** SetupIPMasq for every address (each family: 1 write, or 1 write + 1 read + 1 write). Idempotent. */
 export async function setupIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<void> {
   const runner = opts.runner ?? defaultRunner;
   const chain = await chainName(network, containerID);
   const comment = ruleComment(network, containerID);
   const groups = byFamily(ips);
-  await converge(runner, [...groups.keys()].sort(), (family, t) => planSetup(t, chain, comment, groups.get(family) ?? []));
+  await converge(runner, [...groups.keys()].sort(), (family, t) => planSetup(t, chain, comment, groups.get(family) ?? []), false,
+    (family) => guessSetup(chain, comment, groups.get(family) ?? []));
 }
 
 /**
@@ -120,14 +151,16 @@ export async function setupIPTables(network: string, containerID: string, ips: r
 export async function teardownIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<boolean> {
   const runner = opts.runner ?? defaultRunner;
   const chain = await chainName(network, containerID);
-  const families: Family[] = ips.length === 0 ? [4, 6] : [...byFamily(ips).keys()];
+  const groups = byFamily(ips);
+  const families: Family[] = ips.length === 0 ? [4, 6] : [...groups.keys()];
+  const comment = ruleComment(network, containerID);
   let found = false;
-  await converge(runner, families, (_family, t) => {
+  const guessed = await converge(runner, families, (_family, t) => {
     const lines = planTeardown(t, chain);
     if (lines.length > 0) found = true;
     return lines;
-  }, true);
-  return found;
+  }, true, opts.optimistic === false ? undefined : (family) => guessTeardown(chain, comment, groups.get(family) ?? []));
+  return found || guessed.length > 0;
 }
 
 /** Chains of `network` (by comment, hash-verified) whose container is not in `keep`. */

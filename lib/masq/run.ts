@@ -22,6 +22,11 @@ export interface Attachment {
 /** Options shared by every entry point of lib/masq. */
 export interface NetfilterOptions {
   runner?: Runner;
+  /**
+   * iptables teardown: try the one-fork write for what ADD made before reading (default).
+   * Off where the attachment most likely used nftables: the write would fail, costing a fork.
+   */
+  optimistic?: boolean;
 }
 
 /** The reference gives nft 55 s; iptables waits for the xtables lock without limit. */

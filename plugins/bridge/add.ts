@@ -53,7 +53,7 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
   if (masqOn) {
     undo.push('masquerade', async () => {
       await masq.done().catch(() => undefined);
-      await teardownIPMasq(cidrs, conf.name, args.ifName, args.containerID);
+      await teardownIPMasq(cidrs, conf.name, args.ifName, args.containerID, { configured: conf.ipMasqBackend });
     });
   }
 
