@@ -8,8 +8,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DECLINE, encodeRequest, parseResponse, type Response } from '../../lib/daemon/protocol';
-import { ours, pluginEnv, pool, tempDir, type Call, type Outcome } from './helpers';
-import { addrsOf, canNetns, cleanupNetns, ipJson, leftovers, linksOfKind, makeNetns, nothingLeft, pingSoon, type Netns } from './netns';
+import { exec, ours, pluginEnv, pool, tempDir, type Call, type Outcome } from './helpers';
+import { addrsOf, canNetns, cleanupNetns, inNetns, ipJson, leftovers, linksOfKind, makeNetns, nothingLeft, pingSoon, type Netns } from './netns';
 
 const cnits = join(ours, 'cnits');
 let cleanups: (() => void | Promise<void>)[] = [];
@@ -46,23 +46,9 @@ async function startDaemon(host: Netns, workers = 2): Promise<Daemon> {
 
 /** Runs plugin link `name` inside `host` the way a runtime there would, with `env` added. */
 function run(host: Netns, name: string, c: Call, conf: unknown, env: Record<string, string> = {}, how: 'nsenter' | 'ip netns exec' = 'nsenter'): Promise<Outcome> {
-  const args = how === 'nsenter' ? ['nsenter', `--net=${host.path}`] : ['ip', 'netns', 'exec', host.name];
-  return new Promise((done, fail) => {
-    const child = spawn(args[0]!, [...args.slice(1), join(ours, name)], { env: { ...pluginEnv(c, ours), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString();
-      let json: unknown;
-      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      done({ code, stdout, stderr: Buffer.concat(err).toString(), json });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(typeof conf === 'string' ? conf : JSON.stringify(conf));
-  });
+  const stdin = typeof conf === 'string' ? conf : JSON.stringify(conf);
+  const all = { ...pluginEnv(c, ours), ...env };
+  return how === 'nsenter' ? exec('nsenter', all, stdin, [`--net=${host.path}`, join(ours, name)]) : inNetns(host, join(ours, name), all, stdin);
 }
 
 /** Sends one raw request to the daemon (a shim we control); returns its answer. */

@@ -45,15 +45,21 @@ export function pluginEnv(c: Call, dir: string): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export function exec(file: string, env: Record<string, string>, stdin: string): Promise<Outcome> {
+/**
+ * Runs `file args` with exactly `env` and `stdin`, as a runtime execs a plugin; bounded: a hung
+ * plugin is killed after 50 s and fails its test, not the run.
+ */
+export function exec(file: string, env: Record<string, string>, stdin: string, args: readonly string[] = []): Promise<Outcome> {
   return new Promise((done, fail) => {
-    const child = spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', fail);
     child.on('close', (code) => {
+      clearTimeout(timer);
       const stdout = Buffer.concat(out).toString();
       let json: unknown;
       try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }

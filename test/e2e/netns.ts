@@ -3,11 +3,11 @@
 // kernel back with `ip -j`, `bridge -j`, iptables-save and `nft -j`, and deletes the
 // namespaces afterwards (cleanupNetns in afterEach), which deletes everything made inside
 // them: bridges, veths, netfilter rules. The real host netns is never touched.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ours, pluginEnv, type Call, type Outcome } from './helpers';
+import { exec, ours, pluginEnv, type Call, type Outcome } from './helpers';
 
 export interface Netns { name: string; path: string }
 export interface Ran { code: number | null; stdout: string; stderr: string }
@@ -70,24 +70,7 @@ export function settle(probe: () => boolean, tries = 50): boolean {
 
 /** Runs `file` inside `ns` with exactly `env` and `stdin`, like a runtime would from that netns. */
 export function inNetns(ns: Netns, file: string, env: Record<string, string>, stdin: string): Promise<Outcome> {
-  return new Promise((done, fail) => {
-    const child = spawn('ip', ['netns', 'exec', ns.name, file], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000); // bounded: a hung plugin fails the test, not the run
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString();
-      let json: unknown;
-      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      done({ code, stdout, stderr: Buffer.concat(err).toString(), json });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-  });
+  return exec('ip', env, stdin, ['netns', 'exec', ns.name, file]);
 }
 
 /** helpers.cni, but executed inside `ns`. */
