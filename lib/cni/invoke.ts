@@ -10,6 +10,7 @@ import { run } from './skel';
 import type { CmdArgs, Verb } from './plugin';
 import { parseResult } from './types/convert';
 import type { Result } from './types/current';
+import type { Undo } from '../undo';
 
 export const delegateTimeoutMs = 60_000;
 
@@ -33,6 +34,17 @@ export interface Delegation {
   stdin?: Buffer;
   timeoutMs?: number;
   stderr?: (text: string) => void;
+}
+
+/**
+ * IPAM ADD inside an ADD with an undo stack: the lease is released (IPAM DEL) if a later step
+ * fails; a result without addresses is an error (after the push: it is released too).
+ */
+export async function ipamAdd(type: string, args: CmdArgs, undo: Undo): Promise<Result & { ips: NonNullable<Result['ips']> }> {
+  const ipam = await delegate(type, 'ADD', args);
+  undo.push('IPAM', () => delegate(type, 'DEL', { ...args, command: 'DEL' }));
+  if (!ipam?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
+  return ipam as Result & { ips: NonNullable<Result['ips']> };
 }
 
 /** Runs `type` with CNI_COMMAND=command; returns its parsed result for ADD. */

@@ -1,7 +1,7 @@
 // bridge ADD: the docker0 picture for one container, every step undone if a later one fails.
 import { closeSync, openSync } from 'node:fs';
 import { CniError, Code } from '../../lib/cni/errors';
-import { delegate } from '../../lib/cni/invoke';
+import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Interface, Result, Route } from '../../lib/cni/types/current';
 import { configureIface, defaultGateway, randomVethName, trySysctl, waitOperUp } from '../../lib/iface';
@@ -37,9 +37,7 @@ export function openContainer(netns: string): Netlink {
 async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdArgs, undo: Undo): Promise<Result> {
   const result: Result = { cniVersion: '1.1.0', interfaces: [], ips: [], routes: [] };
   if (conf.ipamType) {
-    const ipam = await delegate(conf.ipamType, 'ADD', args);
-    undo.push('IPAM', () => delegate(conf.ipamType, 'DEL', { ...args, command: 'DEL' }));
-    if (!ipam?.ips?.length) throw new CniError(Code.Internal, 'IPAM plugin returned missing IP config');
+    const ipam = await ipamAdd(conf.ipamType, args, undo);
     result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 2 }));
     result.routes = [...(ipam.routes ?? [])];
     if (ipam.dns) result.dns = ipam.dns;

@@ -2,8 +2,7 @@
 // straight into the container netns under a temporary name and renamed there, addresses
 // from IPAM or, chained without IPAM, from prevResult. Unlike the reference, every step
 // (the link included) is undone if a later one fails.
-import { delegate } from '../../lib/cni/invoke';
-import { internal } from '../../lib/cni/errors';
+import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Result } from '../../lib/cni/types/current';
 import { configureIface, trySysctl } from '../../lib/iface';
@@ -28,10 +27,7 @@ async function attach(host: Netlink | undefined, cont: Netlink, conf: IpvlanConf
   if (!conf.ipamType && conf.prevResult?.ips?.length) {
     from = conf.prevResult;
   } else {
-    const ipam = await delegate(conf.ipamType, 'ADD', args);
-    undo.push('IPAM', () => delegate(conf.ipamType, 'DEL', { ...args, command: 'DEL' }));
-    if (!ipam?.ips?.length) throw internal('IPAM plugin returned missing IP config');
-    from = ipam;
+    from = await ipamAdd(conf.ipamType, args, undo);
   }
   const result: Result = {
     cniVersion: '1.1.0',

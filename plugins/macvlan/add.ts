@@ -1,8 +1,7 @@
 // macvlan ADD: a macvlan on the master, made straight into the container netns under a
 // temporary name and renamed there, addresses from IPAM (none: L2 only, link up). Every
 // step is undone if a later one fails; a result that cannot be printed is undone by the skel.
-import { delegate } from '../../lib/cni/invoke';
-import { internal } from '../../lib/cni/errors';
+import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Result } from '../../lib/cni/types/current';
 import { configureIface, trySysctl } from '../../lib/iface';
@@ -28,9 +27,7 @@ async function attach(host: Netlink | undefined, cont: Netlink, conf: MacvlanCon
 
   const result: Result = { cniVersion: '1.1.0', interfaces: [{ name: args.ifName, mac: link.mac ?? '', sandbox: args.netns }] };
   if (conf.ipamType) {
-    const ipam = await delegate(conf.ipamType, 'ADD', args);
-    undo.push('IPAM', () => delegate(conf.ipamType, 'DEL', { ...args, command: 'DEL' }));
-    if (!ipam?.ips?.length) throw internal('IPAM plugin returned missing IP config');
+    const ipam = await ipamAdd(conf.ipamType, args, undo);
     result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 0 }));
     if (ipam.routes?.length) result.routes = ipam.routes;
     if (ipam.dns) result.dns = ipam.dns;
