@@ -1,6 +1,6 @@
 // The 1.0.0/1.1.0 family (cni pkg/types/100, types in ./current.ts): conversions to and
 // from the 0.4 family and the two JSON layouts the reference has printed over time.
-import type { Interface040, IPConfig040, Result040 } from './040';
+import { copyInterface040, copyIPConfig040, type Result040 } from './040';
 import type { Interface, IPConfig, Result } from './current';
 import { canonicalCIDR, canonicalIP, cidrFamily } from '../../ip';
 import { goSortKeys, type GoObject } from './json';
@@ -39,15 +39,8 @@ export function convert100To100(r: Result, toVersion: string): Result {
 /** convertFrom04x: drops ips[].version; interfaces keep name/mac/sandbox. */
 export function convert040To100(r: Result040, toVersion: string): Result {
   const out: Result = { cniVersion: toVersion };
-  if (nonEmpty(r.interfaces)) {
-    out.interfaces = r.interfaces.map((i) => {
-      const x: Interface = { name: i.name };
-      if (i.mac) x.mac = i.mac;
-      if (i.sandbox) x.sandbox = i.sandbox;
-      return x;
-    });
-  }
-  if (nonEmpty(r.ips)) out.ips = r.ips.map((c) => copyIPConfig(c));
+  if (nonEmpty(r.interfaces)) out.interfaces = r.interfaces.map(copyInterface040);
+  if (nonEmpty(r.ips)) out.ips = r.ips.map(copyIPConfig);
   if (nonEmpty(r.routes)) out.routes = r.routes.map(copyRoute);
   const dns = copyDNS(r.dns);
   if (dns) out.dns = dns;
@@ -60,22 +53,9 @@ export function convert040To100(r: Result040, toVersion: string): Result {
  */
 export function convert100To040(r: Result, toVersion: string): Result040 {
   const out: Result040 = { cniVersion: toVersion };
-  if (nonEmpty(r.interfaces)) {
-    out.interfaces = r.interfaces.map((i) => {
-      const x: Interface040 = { name: i.name };
-      if (i.mac) x.mac = i.mac;
-      if (i.sandbox) x.sandbox = i.sandbox;
-      return x;
-    });
-  }
-  if (nonEmpty(r.ips)) {
-    out.ips = r.ips.map((c) => {
-      const x: IPConfig040 = { version: cidrFamily(c.address), address: c.address };
-      if (c.interface !== undefined && c.interface !== null) x.interface = c.interface;
-      if (c.gateway) x.gateway = c.gateway;
-      return x;
-    });
-  }
+  // the 0.4 copies keep exactly the 0.4 fields (mtu, socketPath, pciID are dropped)
+  if (nonEmpty(r.interfaces)) out.interfaces = r.interfaces.map(copyInterface040);
+  if (nonEmpty(r.ips)) out.ips = r.ips.map((c) => copyIPConfig040({ ...c, version: cidrFamily(c.address) }));
   if (nonEmpty(r.routes)) out.routes = r.routes.map(copyRoute);
   const dns = copyDNS(r.dns);
   if (dns) out.dns = dns;
