@@ -39,7 +39,7 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
     log(`refusing ${dir}: it must be owned by uid ${process.getuid?.()} and writable by nobody else`);
     return 1;
   }
-  if (await alive(net, opts.socket)) { log(`another daemon already listens on ${opts.socket}`); return 1; }
+  if (await alive(opts.socket)) { log(`another daemon already listens on ${opts.socket}`); return 1; }
   fs.rmSync(opts.socket, { force: true });
 
   const workers: Worker[] = [];
@@ -100,9 +100,10 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
   });
 }
 
-function alive(net: typeof import('node:net'), socket: string): Promise<boolean> {
+/** Whether something accepts connections on `socket` (a live daemon, not a stale file). */
+export function alive(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const c = net.connect(socket);
+    const c = process.getBuiltinModule('node:net').connect(socket);
     c.once('connect', () => { c.destroy(); resolve(true); });
     c.once('error', () => resolve(false));
   });

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SOCKET } from '../../lib/daemon/protocol';
+import { alive } from '../../lib/daemon/server';
 import { tempDir } from './helpers';
 
 const root = resolve(__dirname, '../..');
@@ -91,7 +92,7 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) wi
   it('does the same with cnits daemon on its default socket serving every exec', async (ctx) => {
     if (unusable) ctx.skip(`podman cannot run a container on this machine, whatever the network: ${unusable}`);
     const socket = DEFAULT_SOCKET;
-    if (existsSync(socket) && spawnSync(process.execPath, ['-e', `require('net').connect(${JSON.stringify(socket)}).on('connect', () => process.exit(0)).on('error', () => process.exit(1))`]).status === 0) {
+    if (await alive(socket)) {
       ctx.skip(`a cnits daemon already listens on ${socket} on this machine: not ours to stop`);
     }
     const daemon = spawn(join(dir.path, 'bin', 'cnits'), ['daemon'], { stdio: ['ignore', 'ignore', 'pipe'] });
