@@ -10,7 +10,7 @@ const [netns = '', runsArg = '20'] = process.argv.slice(2);
 const conf = { cniVersion: '1.1.0', name: 'benchk', type: 'bridge', bridge: 'cnitsbk0', isGateway: false };
 const args = (command: 'ADD' | 'DEL'): CmdArgs => ({
   command, containerID: 'benchk', netns, ifName: 'eth0', args: '', path: [], stdin: Buffer.from(JSON.stringify(conf)),
-  conf, env: {},
+  conf, env: {}, stderr: (t) => void process.stderr.write(t),
 });
 const times: number[] = [];
 for (let i = 0; i < Number(runsArg) + 3; i++) {

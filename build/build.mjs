@@ -1,7 +1,7 @@
 // One command builds dist/bin/: the multi-call executable `cnits` (a Node SEA with a
 // V8 startup snapshot and the addon embedded), `cnits-shim` (C: hands an invocation to
 // `cnits daemon` if one runs, else execs cnits) and one symlink per plugin name.
-//   1. standalone ajv validators   2. the C addon (node-gyp, offline)
+//   1. plugin registry and standalone ajv validators (build/gen.mjs)   2. the C addon (node-gyp, offline)
 //   3. esbuild bundle              4. SEA + snapshot via @yao-pkg/pkg's API   5. links
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { genValidators } from './gen-validators.mjs';
+import { gen, pluginNames } from './gen.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -18,13 +18,7 @@ const dist = join(root, 'dist');
 const bin = join(dist, 'bin');
 const step = (what) => console.log(`build: ${what}`);
 
-/** Plugin names by convention: every plugins/<name>/main.ts and ipam/<name>/main.ts. */
-export function pluginNames() {
-  return ['plugins', 'ipam'].flatMap((top) =>
-    existsSync(join(root, top)) ? readdirSync(join(root, top)).filter((d) => existsSync(join(root, top, d, 'main.ts'))) : []);
-}
-
-step('validators'); genValidators();
+step('registry and validators'); gen();
 
 step('addon (node-gyp)');
 const gyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
@@ -62,7 +56,7 @@ async function seaBuild(out, seaConfig) {
   if (statSync(out).size === statSync(process.execPath).size) throw new Error('pkg: SEA blob was not injected');
   // the plugin names point at the shim: it runs cnits itself unless a daemon serves it
   execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', `-DCNITS_BUILD_ID="${buildId}"`,
-    '-o', join(dirname(out), 'cnits-shim'), join(root, 'build/shim/shim.c')], { stdio: 'inherit' });
+    '-o', join(dirname(out), 'cnits-shim'), join(root, 'lib/daemon/shim.c')], { stdio: 'inherit' });
   for (const name of pluginNames()) symlinkSync('cnits-shim', join(dirname(out), name));
 }
 await seaBuild(join(bin, 'cnits'), { useSnapshot: true });

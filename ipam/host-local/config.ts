@@ -6,6 +6,7 @@ import { CniError, Code } from '../../lib/cni/errors';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Route } from '../../lib/cni/types/current';
 import { validate } from '../../lib/cni/validate';
+import check from './generated/validate.cjs';
 import { parseCniArgs } from '../../lib/cni/args';
 import { type IPNum, formatCIDRNum, formatIPNum, parseCIDRNum, parseIPNum, parseIPOrCIDR, toIPNum } from '../../lib/ip';
 import { foldKeys } from './keys';
@@ -13,44 +14,8 @@ import { FieldError, type RangeInput, canonicalizeRange } from './range';
 import { type RangeSet, checkRangeSet, setsOverlap } from './range-set';
 import { defaultDataDir } from './store';
 
-type Opt<T> = T | null | undefined;
-
-interface RawRange {
-  subnet: string;
-  rangeStart?: Opt<string>;
-  rangeEnd?: Opt<string>;
-  gateway?: Opt<string>;
-}
-
-interface RawRoute {
-  dst: string;
-  gw?: Opt<string>;
-  mtu?: Opt<number>;
-  advmss?: Opt<number>;
-  priority?: Opt<number>;
-  table?: Opt<number>;
-  scope?: Opt<number>;
-}
-
-type RawAttachments = Opt<{ containerID?: Opt<string>; ifname?: Opt<string> }[]>;
-
-interface RawConf {
-  name: string;
-  ipam: {
-    ranges?: Opt<RawRange[][]>;
-    subnet?: Opt<string>;
-    rangeStart?: Opt<string>;
-    rangeEnd?: Opt<string>;
-    gateway?: Opt<string>;
-    routes?: Opt<RawRoute[]>;
-    dataDir?: Opt<string>;
-    resolvConf?: Opt<string>;
-  };
-  runtimeConfig?: Opt<{ ips?: Opt<string[]>; ipRanges?: Opt<RawRange[][]> }>;
-  args?: Opt<{ cni?: Opt<{ ips?: Opt<string[]> }> }>;
-  'cni.dev/valid-attachments'?: RawAttachments;
-  'cni.dev/attachments'?: RawAttachments;
-}
+import type { Opt } from '../../lib/cni/schema-parts';
+import type { Raw as RawConf, RawRange, RawRoute } from './schema';
 
 export interface Attachment {
   containerID: string;
@@ -183,7 +148,7 @@ function finishRanges(pending: PendingSet[], cniVersion: string): RangeSet[] {
 
 /** Parses, validates and normalises host-local's view of the network config and CNI_ARGS. */
 export function loadConfig(args: CmdArgs): HostLocalConfig {
-  const raw = validate<RawConf>('hostLocal', foldKeys(args.conf));
+  const raw = validate(check, foldKeys(args.conf));
   const ipam = raw.ipam;
   const fromRanges = pendingSets('ipam.ranges', ipam.ranges);
   const legacy: PendingSet[] = [];

@@ -2,21 +2,7 @@
 // byte-for-byte with the reference Go plugin. The work is in ./host-local.ts.
 import type { Plugin } from '../../lib/cni/plugin';
 import { allVersions } from '../../lib/cni/types/version';
-import { DiskStore } from './disk-store';
-import { hostLocalFuncs, makeHostLocalFuncs } from './host-local';
+import { hostLocalFuncs } from './host-local';
 
 export const plugin: Plugin = { name: 'host-local', funcs: hostLocalFuncs, versions: allVersions };
 
-/**
- * The same code over the disk store in a scratch dir, with flock replaced (the addon cannot
- * be loaded while the snapshot is built): what the snapshot build runs to compile the exec
- * path. `dataDir` is filled in by build/warmup.ts.
- */
-export const warmup = {
-  plugin: { ...plugin, funcs: makeHostLocalFuncs((network, dataDir) => new DiskStore(network, dataDir, { lock: () => undefined })) },
-  conf: {
-    name: 'warmup', type: 'bridge',
-    ipam: { type: 'host-local', dataDir: '<scratch>', ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: 'fd00::/120' }]], routes: [{ dst: '0.0.0.0/0' }] },
-    'cni.dev/valid-attachments': [],
-  },
-};

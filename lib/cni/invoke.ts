@@ -52,13 +52,15 @@ export async function delegate(type: string, command: Verb, args: CmdArgs, opts:
   const file = findInPath(type, args.path);
   const env = { ...args.env, CNI_COMMAND: command };
   const stdin = opts.stdin ?? args.stdin;
-  const writeErr = opts.stderr ?? ((t: string) => void process.stderr.write(t));
-  const local = localPlugin(type, file);
+  const writeErr = opts.stderr ?? args.stderr;
+  const local = localPlugin(args.local, type, file);
   if (local) {
     // same observable contract as exec: env, stdin bytes, stdout parsed, stderr passed on
     let out = '';
     let err = '';
-    const code = await run(local, { env, readStdin: () => stdin, stdout: (t) => { out += t; }, stderr: (t) => { err += t; } });
+    const code = await run(local, {
+      env, readStdin: () => stdin, stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, ...(args.local && { local: args.local }),
+    });
     if (err) writeErr(err);
     return outcome(type, command, args, code, Buffer.from(out), Buffer.from(err), '');
   }

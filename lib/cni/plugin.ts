@@ -28,6 +28,16 @@ export interface CmdArgs {
   conf: NetConf;
   /** the full environment, for delegation */
   env: Record<string, string | undefined>;
+  /** the invocation's stderr: every diagnostic line a plugin writes goes here (in daemon mode, to the shim) */
+  stderr(text: string): void;
+  /** plugins a delegate may run in-process (lib/cni/local.ts); absent: always exec */
+  local?: LocalTable;
+}
+
+/** Plugins compiled into the running executable, and that executable's path. */
+export interface LocalTable {
+  plugins: readonly Plugin[];
+  executable: string;
 }
 
 export interface PluginFuncs {

@@ -2,7 +2,7 @@
 // checks, dispatch, and the single error boundary that prints the CNI error JSON.
 import { readEnv, validateNetworkName } from './env';
 import { CniError, Code, toCniError } from './errors';
-import type { CmdArgs, NetConf, Plugin, PluginFuncs, Verb } from './plugin';
+import type { CmdArgs, LocalTable, NetConf, Plugin, PluginFuncs, Verb } from './plugin';
 import { formatError, formatResult, formatVersionInfo } from './types/convert';
 import { goQuoteList, negotiateVersion, versionAtLeast } from './types/version';
 
@@ -14,6 +14,8 @@ export interface IO {
   stderr(text: string): void;
   /** dev+inode of a netns path, to refuse the plugin's own netns (code 8); undefined if not a file */
   netnsId?(path: string): string | undefined;
+  /** plugins a delegate may run in-process; only the standalone executable passes one */
+  local?: LocalTable;
 }
 
 /** Runs one plugin invocation; returns the exit status. Never throws. */
@@ -76,6 +78,8 @@ async function dispatch(plugin: Plugin, io: IO): Promise<string | undefined> {
     stdin,
     conf,
     env: io.env,
+    stderr: (text) => io.stderr(text),
+    ...(io.local && { local: io.local }),
   };
   // Checked before the plugin acts (libcni checks after ADD/DEL already ran, so a
   // host-netns ADD leaves its work behind): never configure the plugin's own netns.

@@ -1,14 +1,25 @@
-import validators from '../generated/validators.cjs';
-import type { AjvError } from '../generated/validators.cjs';
-import type { SchemaName } from './schemas';
+// The boundary between a plugin's build-time compiled schema (build/gen.mjs writes
+// <plugin>/generated/validate.cjs from <plugin>/schema.ts) and its typed config.
 import { CniError, Code } from './errors';
 
-/** Validates data against a build-time compiled schema; the error names the offending field. */
-export function validate<T>(name: SchemaName, data: unknown): T {
-  const check = validators[name];
-  if (check(data)) return data as T;
+export interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+  /** the failing subschema's parent (ajv's `verbose`): where `errorMessage` is */
+  parentSchema?: { errorMessage?: string; nullable?: boolean };
+  data?: unknown;
+}
+
+/** A standalone ajv validator of T: a type guard that leaves its first error in `errors`. */
+export type Validator<T> = ((data: unknown) => data is T) & { errors?: AjvError[] | null };
+
+/** Validates data with a build-time compiled schema; the error (code 7) names the offending field. */
+export function validate<T>(check: Validator<T>, data: unknown): T {
+  if (check(data)) return data;
   const first = check.errors?.[0];
-  throw new CniError(Code.InvalidNetworkConfig, 'invalid network configuration', first ? describe(first) : name);
+  throw new CniError(Code.InvalidNetworkConfig, 'invalid network configuration', first ? describe(first) : 'config');
 }
 
 /** "/ipam/ranges/0/1/subnet" -> "ipam.ranges[0][1].subnet" */
@@ -27,5 +38,10 @@ function describe(e: AjvError): string {
     field = field ? `${field}.${e.params['missingProperty']}` : e.params['missingProperty'];
     return `${field} is required`;
   }
-  return `${field || 'config'} ${e.message ?? 'is invalid'}`;
+  // a value of the right JSON type outside its range or list: the key's own words
+  const text = e.keyword !== 'type' ? e.parentSchema?.errorMessage : undefined;
+  if (text) return `${field}: ${text.replaceAll('{value}', String(e.data)).replaceAll('{json}', JSON.stringify(e.data))}`;
+  // a nullable key takes null too (Go's "absent"): say so, as a ['T', 'null'] type would
+  const orNull = e.keyword === 'type' && e.parentSchema?.nullable ? ',null' : '';
+  return `${field || 'config'} ${e.message ?? 'is invalid'}${orNull}`;
 }

@@ -4,8 +4,8 @@
 // flock on the host-local store, exit codes) exactly as in a one-shot exec.
 import type { Socket } from 'node:net';
 import { statSync } from 'node:fs';
-import { setLocalPlugins } from '../cni/local';
-import type { Plugin } from '../cni/plugin';
+import type { LocalTable, Plugin } from '../cni/plugin';
+import { netnsId } from '../cni/process-io';
 import { run, type IO } from '../cni/skel';
 import { DECLINE, encodeResponse, parseRequest, PROTO_VERSION, type Request } from './protocol';
 
@@ -33,8 +33,7 @@ export function declineReason(req: Request, plugins: readonly Plugin[], own: { b
   return undefined;
 }
 
-export function runWorker(plugins: readonly Plugin[], log: (line: string) => void): void {
-  if (process.getBuiltinModule('node:sea').isSea()) setLocalPlugins(plugins, process.execPath);
+export function runWorker(plugins: readonly Plugin[], log: (line: string) => void, local?: LocalTable): void {
   const own = { build: buildId, namespaces: namespaces() };
   const queue: Socket[] = [];
   let busy = false;
@@ -42,7 +41,7 @@ export function runWorker(plugins: readonly Plugin[], log: (line: string) => voi
     if (busy) return;
     busy = true;
     for (let sock = queue.shift(); sock; sock = queue.shift()) {
-      await serve(sock, plugins, own, log).catch((err: unknown) => { log(`request failed: ${String(err)}`); sock.destroy(); });
+      await serve(sock, plugins, own, log, local).catch((err: unknown) => { log(`request failed: ${String(err)}`); sock.destroy(); });
       if (process.connected) process.send?.('done');
     }
     busy = false;
@@ -76,7 +75,7 @@ function readRequest(sock: Socket): Promise<Request> {
   });
 }
 
-async function serve(sock: Socket, plugins: readonly Plugin[], own: { build: string; namespaces: string }, log: (line: string) => void): Promise<void> {
+async function serve(sock: Socket, plugins: readonly Plugin[], own: { build: string; namespaces: string }, log: (line: string) => void, local?: LocalTable): Promise<void> {
   sock.on('error', () => undefined); // the shim died (EPIPE on our answer): the request itself is done
   const req = await readRequest(sock);
   const why = declineReason(req, plugins, own);
@@ -94,9 +93,8 @@ async function serve(sock: Socket, plugins: readonly Plugin[], own: { build: str
     readStdin: () => req.stdin,
     stdout: (t) => { stdout += t; },
     stderr: (t) => { stderr += t; },
-    netnsId: (path) => {
-      try { const s = statSync(path); return `${s.dev}:${s.ino}`; } catch { return undefined; }
-    },
+    netnsId,
+    ...(local && { local }),
   };
   if (req.cwd && req.cwd !== process.cwd()) {
     try { process.chdir(req.cwd); } catch { /* the plugin sees the daemon's cwd, as after a failed chdir */ }

@@ -9,11 +9,3 @@ import { del, gc, status } from './del';
 
 export const plugin: Plugin = { name: 'bridge', funcs: { add, del, check, status, gc }, versions: allVersions };
 
-/**
- * Config parsing up to a validation error: every verb stops before touching the
- * kernel or spawning anything (the snapshot is being built; there is no netns).
- */
-export const warmup = {
-  plugin,
-  conf: { name: 'warmup', type: 'bridge', bridge: 'cnitswarm0', isGateway: true, ipMasq: true, vlanTrunk: [{ id: 7 }], mtu: -1, ipam: { type: 'host-local' } },
-};

@@ -14,7 +14,7 @@ afterEach(() => dir.cleanup());
 function args(conf: object, extraEnv: Record<string, string> = {}): CmdArgs {
   const stdin = Buffer.from(JSON.stringify(conf));
   const env = { PATH: process.env['PATH'], CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'inv1', CNI_IFNAME: 'eth0', CNI_NETNS: '/x', CNI_PATH: `${fixtures}:${ours}`, ...extraEnv };
-  return { command: 'ADD', containerID: 'inv1', netns: '/x', ifName: 'eth0', args: '', path: [fixtures, ours], stdin, conf: conf as CmdArgs['conf'], env };
+  return { command: 'ADD', containerID: 'inv1', netns: '/x', ifName: 'eth0', args: '', path: [fixtures, ours], stdin, conf: conf as CmdArgs['conf'], env, stderr: (t) => void process.stderr.write(t) };
 }
 
 describe('delegate', () => {

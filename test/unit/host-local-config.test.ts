@@ -18,6 +18,7 @@ function cmd(conf: Record<string, unknown>, cniArgs = ''): CmdArgs {
     stdin: Buffer.from(JSON.stringify(full)),
     conf: full,
     env: {},
+    stderr: () => undefined,
   };
 }
 

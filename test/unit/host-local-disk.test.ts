@@ -28,7 +28,7 @@ function conf(ipam: Record<string, unknown>, extra: Record<string, unknown> = {}
 }
 
 function cmd(command: Verb, c: NetConf, containerID = 'ctr-1', ifName = 'eth0'): CmdArgs {
-  return { command, containerID, netns: '', ifName, args: '', path: [], stdin: Buffer.from(JSON.stringify(c)), conf: c, env: {} };
+  return { command, containerID, netns: '', ifName, args: '', path: [], stdin: Buffer.from(JSON.stringify(c)), conf: c, env: {}, stderr: () => undefined };
 }
 
 async function errorOf(p: Promise<unknown>): Promise<CniError> {
