@@ -1,7 +1,8 @@
 // The built executables on a hardened node, where /run, /tmp and /var/tmp are noexec (see
 // ./noexec.ts): the addon is dlopen'ed from beside cnits, so bridge+host-local with ipMasq
 // and macvlan work as anywhere else; a copy of cnits in a fresh dir writes its addon file
-// itself; and where no place allows exec, a plugin prints CNI error JSON (code 999) naming
+// itself; a read-only one falls back to /run/cnits or a temp dir where those allow exec;
+// and where no place allows exec, a plugin prints CNI error JSON (code 999) naming
 // every place tried. Netns cnitsnx*-*, bridge cnitsnxbr0. Subnets: 10.171.x.0/24.
 import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -97,6 +98,21 @@ describe.skipIf(!canNetns || !addon)('the addon on a node whose /run, /tmp and /
       const del = await run('host-local', 'DEL', ctr, hostLocal('10.171.2.0/24'), bin.dir);
       expect([del.code, del.stdout]).toEqual([0, '']);
       expect(leaseFiles(data.path, 'cnitsnx-hl')).toEqual([]);
+    } finally {
+      bin.cleanup();
+    }
+  });
+
+  it.each(['/run', '/tmp'])('a read-only bin dir without the addon file falls back to %s when it allows exec', async (exec) => {
+    const bin = freshBinDir();
+    const ctr = makeNetns('cnitsnxc');
+    try {
+      const h = { readOnly: [bin.dir], allowExec: [exec] };
+      const add = await run('host-local', 'ADD', ctr, hostLocal('10.171.4.0/24'), bin.dir, h);
+      expect([add.code, add.stderr]).toEqual([0, '']);
+      expect(add.json.ips.map((i: Json) => i.address)).toEqual(['10.171.4.2/24']);
+      expect((await run('host-local', 'DEL', ctr, hostLocal('10.171.4.0/24'), bin.dir, h)).code).toBe(0);
+      expect(addonBeside(bin.dir)).toBeUndefined();
     } finally {
       bin.cleanup();
     }

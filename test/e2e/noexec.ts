@@ -15,18 +15,20 @@ export interface Hardened {
   keep?: string[];
   /** dirs made read-only in the namespace (a read-only CNI bin dir) */
   readOnly?: string[];
+  /** covered dirs whose fresh tmpfs allows exec after all (to reach a later fallback) */
+  allowExec?: string[];
 }
 
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** The sh script that builds the namespace and then execs "$0" (the plugin). */
-export function hardenScript({ keep = [], readOnly = [] }: Hardened): string {
+export function hardenScript({ keep = [], readOnly = [], allowExec = [] }: Hardened): string {
   if (keep.length > 6) throw new Error('hardenScript: keep at most 6 paths');
   const fd = (i: number) => 3 + i;
   return [
     'set -e',
     ...keep.map((p, i) => `exec ${fd(i)}<${q(p)}`),
-    ...covered.map((d) => `mount -t tmpfs -o noexec,nosuid,nodev cnitsnx ${d}`),
+    ...covered.map((d) => `mount -t tmpfs -o ${allowExec.includes(d) ? '' : 'noexec,'}nosuid,nodev cnitsnx ${d}`),
     // --no-canonicalize: mount(8) would resolve the fd link to its path name, now covered
     ...keep.flatMap((p, i) => [`mkdir -p ${q(p)}`, `mount --no-canonicalize --rbind /proc/self/fd/${fd(i)} ${q(p)}`, `exec ${fd(i)}<&-`]),
     ...readOnly.flatMap((p) => [`mount --bind ${q(p)} ${q(p)}`, `mount -o remount,bind,ro ${q(p)}`]),
