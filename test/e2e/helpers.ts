@@ -27,6 +27,7 @@ export interface Outcome {
   stdout: string;
   stderr: string;
   /** stdout parsed, when it is JSON */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a plugin's JSON answer, read by shape in each test
   json: any;
 }
 
