@@ -4,6 +4,7 @@ import { closeSync, openSync } from 'node:fs';
 import { type CniError, internal } from '../cni/errors';
 import { type Link, type LinkSpec, type Netlink, NetlinkError } from '../netlink';
 import type { Undo } from '../undo';
+import { checkMtu, findMaster } from './master';
 import { randomVethName } from './names';
 
 export interface Placement {
@@ -60,3 +61,16 @@ function createError(kind: string, err: unknown): CniError {
   return internal(`failed to create ${kind}: ${(err as Error).message}`, err);
 }
 
+
+/**
+ * ADD's first half for macvlan and ipvlan: the master (named, or the default-route
+ * interface of the netns it lives in), the MTU checked against it, and the link made on it
+ * straight into the container netns by `make(tempName, masterIndex)`.
+ */
+export function createOnMaster(
+  p: Placement, conf: { master: string; mtu: number }, make: (name: string, master: number) => LinkSpec, undo: Undo,
+): Link {
+  const master = findMaster(p.host ?? p.cont, conf.master, p.host ? 'the host netns' : p.netns);
+  checkMtu(conf.mtu, master);
+  return createInContainer(p, (name) => make(name, master.index), undo);
+}

@@ -5,7 +5,7 @@
 import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import { currentVersion, type Result } from '../../lib/cni/types/current';
-import { addWithUndo, checkMtu, configureIface, createInContainer, findMaster, trySysctl } from '../../lib/link';
+import { addWithUndo, configureIface, createOnMaster, trySysctl } from '../../lib/link';
 import type { Netlink } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import { type IpvlanConf, loadConfig } from './config';
@@ -16,10 +16,8 @@ export async function add(args: CmdArgs): Promise<Result> {
 }
 
 async function attach(host: Netlink | undefined, cont: Netlink, conf: IpvlanConf, args: CmdArgs, undo: Undo): Promise<Result> {
-  const master = findMaster(host ?? cont, conf.master, host ? 'the host netns' : args.netns);
-  checkMtu(conf.mtu, master);
-  const link = createInContainer({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'ipvlan' }, (name) => ({
-    kind: 'ipvlan', name, parent: master.index, mode: conf.mode, flag: conf.flag, ...(conf.mtu && { mtu: conf.mtu }),
+  const link = createOnMaster({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'ipvlan' }, conf, (name, parent) => ({
+    kind: 'ipvlan', name, parent, mode: conf.mode, flag: conf.flag, ...(conf.mtu && { mtu: conf.mtu }),
   }), undo);
 
   let from: Result;

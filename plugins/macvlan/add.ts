@@ -4,7 +4,7 @@
 import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import { currentVersion, type Result } from '../../lib/cni/types/current';
-import { addWithUndo, checkMtu, configureIface, createInContainer, findMaster, trySysctl } from '../../lib/link';
+import { addWithUndo, configureIface, createOnMaster, trySysctl } from '../../lib/link';
 import type { Netlink } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import { type MacvlanConf, loadConfig } from './config';
@@ -15,10 +15,8 @@ export async function add(args: CmdArgs): Promise<Result> {
 }
 
 async function attach(host: Netlink | undefined, cont: Netlink, conf: MacvlanConf, args: CmdArgs, undo: Undo): Promise<Result> {
-  const master = findMaster(host ?? cont, conf.master, host ? 'the host netns' : args.netns);
-  checkMtu(conf.mtu, master);
-  const link = createInContainer({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'macvlan' }, (name) => ({
-    kind: 'macvlan', name, parent: master.index, mode: conf.mode,
+  const link = createOnMaster({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'macvlan' }, conf, (name, parent) => ({
+    kind: 'macvlan', name, parent, mode: conf.mode,
     ...(conf.bcQueueLen && { bcQueueLen: conf.bcQueueLen }), ...(conf.mtu && { mtu: conf.mtu }), ...(conf.mac && { mac: conf.mac }),
   }), undo);
   trySysctl(cont, `net/ipv4/conf/${args.ifName}/arp_notify`, '1');
