@@ -150,6 +150,7 @@ function trace(t: T): string[] {
 /** Runs one case with a deadline; never throws. */
 export async function runCase(c: Case, dir: string, tmpRoot: string, timeoutMs: number, daemon = false): Promise<Verdict> {
   const started = Date.now();
+  // eslint-disable-next-line prefer-const -- assigned after the early SKIP return, and done() reads it
   let t: T | undefined;
   const done = (status: Status, reason: string): Verdict => ({ id: c.id, status, reason, ms: Date.now() - started, trace: t ? trace(t) : [] });
   const missing = c.needs.filter((n) => !existsSync(join(dir, n)));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 export interface Ns { name: string; path: string }
 export interface Ran { code: number | null; stdout: string; stderr: string }
 // iproute2 / nft JSON and plugin results, read field by field
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `ip -j`/`nft -j` output, read by shape in each check
 export type Json = any;
 
 export const NS_PREFIX = 'cnitscf';

@@ -57,7 +57,7 @@ export interface RuntimeOptions {
    * A `cnits daemon` socket in hostNs: plugins run with `nsenter --net` (same mount namespace
    * as the daemon, which `ip netns exec` would change) and CNITS_SOCKET, so the shim uses it.
    */
-  daemonSocket?: string;
+  daemonSocket?: string | undefined;
 }
 
 export class Runtime {

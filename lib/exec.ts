@@ -15,7 +15,7 @@ export interface ProcessResult {
 }
 
 export interface ProcessOptions {
-  input?: Buffer | string;
+  input?: Buffer | string | undefined;
   /** the child's whole environment (default: ours) */
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;

@@ -16,9 +16,9 @@ export interface Range {
 
 export interface RangeInput {
   subnet: CIDRNum;
-  rangeStart?: IPNum;
-  rangeEnd?: IPNum;
-  gateway?: IPNum;
+  rangeStart?: IPNum | undefined;
+  rangeEnd?: IPNum | undefined;
+  gateway?: IPNum | undefined;
 }
 
 /** A configuration error about one key of a range (or of a range set when key is ''). */

@@ -14,7 +14,7 @@ export interface MasqOptions extends NetfilterOptions {
   /** answers "is this program installed?" (tests); default: look in PATH, no fork */
   hasBinary?: (name: string) => boolean;
   /** teardown: the configured `ipMasqBackend`, i.e. what ADD most likely used (both are removed) */
-  configured?: string;
+  configured?: string | undefined;
 }
 
 /**

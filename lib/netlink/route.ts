@@ -77,7 +77,7 @@ export interface RouteSpec {
   /** "10.2.0.0/16", "fd00::/64"; omitted or "0.0.0.0/0" / "::/0" = default route (then give `family` or a gateway) */
   dst?: string;
   family?: number;
-  gateway?: string;
+  gateway?: string | undefined;
   oif?: number;
   priority?: number;
   /** default main (254) */

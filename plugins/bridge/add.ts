@@ -3,39 +3,31 @@ import { closeSync, openSync } from 'node:fs';
 import { CniError, Code } from '../../lib/cni/errors';
 import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
-import type { Interface, Result, Route } from '../../lib/cni/types/current';
-import { configureIface, defaultGateway, randomVethName, trySysctl, waitOperUp } from '../../lib/iface';
+import { currentVersion, type Interface, type Result, type Route } from '../../lib/cni/types/current';
+import { configureIface, defaultGateway, openNetns, randomVethName, trySysctl, waitOperUp } from '../../lib/link';
 import { setupIPMasq, setupSpoofCheck, teardownIPMasq, teardownSpoofCheck } from '../../lib/masq';
 import { type Link, type Netlink, NetlinkError, openNetlink } from '../../lib/netlink';
 import { start } from '../../lib/settle';
 import { type Undo, withUndo } from '../../lib/undo';
 import { type BridgeConf, loadConfig } from './config';
-import { ensureBridge, ensureGatewayAddr, ensureVlanGateway, setupPort } from './host';
+import { containerPort, ensureBridge, ensureGatewayAddr, ensureVlanGateway, setupPort } from './host';
 
 export async function add(args: CmdArgs): Promise<Result> {
   const conf = loadConfig(args);
   const host = openNetlink(null);
   let cont: Netlink | undefined;
   try {
-    cont = openContainer(args.netns);
+    cont = openNetns(args.netns);
     const c = cont;
-    return await withUndo((undo) => attach(host, c, conf, args, undo), (line) => process.stderr.write(`${line}\n`));
+    return await withUndo((undo) => attach(host, c, conf, args, undo), (line) => args.stderr(`${line}\n`));
   } finally {
     cont?.close();
     host.close();
   }
 }
 
-export function openContainer(netns: string): Netlink {
-  try {
-    return openNetlink(netns);
-  } catch (err) {
-    throw new CniError(Code.Internal, `failed to open netns "${netns}": ${(err as Error).message}`, '', { cause: err });
-  }
-}
-
 async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdArgs, undo: Undo): Promise<Result> {
-  const result: Result = { cniVersion: '1.1.0', interfaces: [], ips: [], routes: [] };
+  const result: Result = { cniVersion: currentVersion, interfaces: [], ips: [], routes: [] };
   if (conf.ipamType) {
     const ipam = await ipamAdd(conf.ipamType, args, undo);
     result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 2 }));
@@ -57,7 +49,7 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
 
   const br = ensureBridge(host, conf, undo);
   const { hostName, hostIndex, contIndex } = createVeth(host, cont, conf, args.netns, args.ifName, undo);
-  setupPort(host, br, hostIndex, hostName, conf);
+  setupPort(host, br, hostIndex, hostName, conf, containerPort(conf));
   let contMac = cont.linkByIndex(contIndex).mac ?? '';
   const spoof = start(conf.macspoofchk ? setupSpoofCheck(hostName, contMac, args.containerID, args.ifName) : undefined);
   if (conf.macspoofchk) {

@@ -4,11 +4,10 @@
 import { CniError, Code } from '../../lib/cni/errors';
 import { delegate } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
-import { ipsFor } from '../../lib/iface';
+import { ipsFor, openNetns } from '../../lib/link';
 import { checkIPMasq } from '../../lib/masq';
 import { AF, withNetns } from '../../lib/netlink';
 import { loadConfig } from './config';
-import { openContainer } from './add';
 
 const fail = (msg: string): CniError => new CniError(Code.Internal, msg);
 
@@ -24,7 +23,7 @@ export async function check(args: CmdArgs): Promise<void> {
   if (!contEntry) throw fail(`interface ${args.ifName} with sandbox ${args.netns} not found in prevResult`);
 
   const contLink = (() => {
-    const nl = openContainer(args.netns);
+    const nl = openNetns(args.netns);
     try {
       const link = nl.findLink(args.ifName);
       if (!link) throw fail(`Container interface ${args.ifName} not found in ${args.netns}`);

@@ -22,7 +22,7 @@ export async function del(args: CmdArgs): Promise<void> {
     if (nl && link) for (const a of nl.addrs(link.index)) if (a.scope === 0) ips.add(`${a.address}/${a.prefixLen}`);
     const masq = start(conf.ipMasq ? teardownIPMasq([...ips], conf.name, args.ifName, args.containerID, { configured: conf.ipMasqBackend }) : undefined);
     const spoof = start(conf.macspoofchk ? teardownSpoofCheck(args.containerID, args.ifName)
-      .catch((err: Error) => process.stderr.write(`spoof check teardown: ${err.message}\n`)) : undefined);
+      .catch((err: Error) => args.stderr(`spoof check teardown: ${err.message}\n`)) : undefined);
     if (nl && link) {
       try {
         await nl.delLinkAsync(link.index);

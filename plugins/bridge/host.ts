@@ -1,7 +1,7 @@
 // Host-side kernel objects of the bridge plugin: the bridge, the veth's host end
 // as a bridge port, VLANs, and gateway addresses on the bridge.
 import { CniError, Code } from '../../lib/cni/errors';
-import { randomMac, randomVethName, trySysctl } from '../../lib/iface';
+import { randomMac, randomVethName, trySysctl } from '../../lib/link';
 import { IFA_F, type Link, type Netlink, NetlinkError, parseCidr } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import type { BridgeConf } from './config';
@@ -46,25 +46,40 @@ export function ensureBridge(nl: Netlink, conf: BridgeConf, undo: Undo): Link {
   return nl.linkByIndex(br.index);
 }
 
+/** How one bridge port is set up: what the container's veth and the VLAN gateway's veth differ in. */
+export interface PortSpec {
+  hairpin: boolean;
+  isolated: boolean;
+  vlan: number;
+  /** trunk VIDs */
+  trunk: number[];
+  preserveDefaultVlan: boolean;
+}
+
+/** The container port of this config. */
+export const containerPort = (conf: BridgeConf): PortSpec => ({
+  hairpin: conf.hairpinMode, isolated: conf.portIsolation, vlan: conf.vlan, trunk: conf.trunk, preserveDefaultVlan: conf.preserveDefaultVlan,
+});
+
 /** Host veth: up, accept_ra=0, enslaved, hairpin and isolation written, VLANs. */
-export function setupPort(nl: Netlink, br: Link, hostIndex: number, hostName: string, conf: BridgeConf): void {
+export function setupPort(nl: Netlink, br: Link, hostIndex: number, hostName: string, conf: BridgeConf, port: PortSpec): void {
   trySysctl(nl, `net/ipv6/conf/${hostName}/accept_ra`, '0');
   try {
     nl.setLink(hostIndex, { master: br.index, up: true });
   } catch (err) {
     throw failed(`failed to connect "${hostName}" to bridge ${conf.bridge}`, err);
   }
-  nl.setBridgePort(hostIndex, { hairpin: conf.hairpinMode, isolated: conf.portIsolation });
-  if (conf.vlan === 0 && conf.trunk.length === 0) return;
+  nl.setBridgePort(hostIndex, { hairpin: port.hairpin, isolated: port.isolated });
+  if (port.vlan === 0 && port.trunk.length === 0) return;
   try {
-    if (!conf.preserveDefaultVlan) {
-      for (const port of nl.bridgePorts(true)) {
-        if (port.index !== hostIndex) continue;
-        for (const v of port.vlans ?? []) nl.bridgeVlanDel(hostIndex, { vid: v.vid, master: true });
+    if (!port.preserveDefaultVlan) {
+      for (const p of nl.bridgePorts(true)) {
+        if (p.index !== hostIndex) continue;
+        for (const v of p.vlans ?? []) nl.bridgeVlanDel(hostIndex, { vid: v.vid, master: true });
       }
     }
-    for (const vid of conf.trunk) nl.bridgeVlanAdd(hostIndex, { vid, master: true });
-    const native = conf.vlan || (conf.trunk.length ? 1 : 0);
+    for (const vid of port.trunk) nl.bridgeVlanAdd(hostIndex, { vid, master: true });
+    const native = port.vlan || (port.trunk.length ? 1 : 0);
     if (native) nl.bridgeVlanAdd(hostIndex, { vid: native, pvid: true, untagged: true, master: true });
   } catch (err) {
     throw vlanError(conf, err);
@@ -128,7 +143,8 @@ export function ensureVlanGateway(nl: Netlink, br: Link, conf: BridgeConf, undo:
   }
   const portIndex = nl.linkByName(port).index;
   undo.push('vlan gateway', () => nl.delLink(portIndex));
-  setupPort(nl, br, portIndex, port, { ...conf, trunk: [], hairpinMode: false, portIsolation: false });
+  // the gateway's port: untagged in the network's VLAN only, no hairpin, no isolation
+  setupPort(nl, br, portIndex, port, conf, { hairpin: false, isolated: false, vlan: conf.vlan, trunk: [], preserveDefaultVlan: conf.preserveDefaultVlan });
   const gw = nl.linkByName(name);
   nl.setLink(gw.index, { up: true });
   return nl.linkByIndex(gw.index);

@@ -4,9 +4,8 @@
 // (the link included) is undone if a later one fails.
 import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
-import type { Result } from '../../lib/cni/types/current';
-import { configureIface, trySysctl } from '../../lib/iface';
-import { addWithUndo, checkMtu, createInContainer, findMaster } from '../../lib/link-plugins';
+import { currentVersion, type Result } from '../../lib/cni/types/current';
+import { addWithUndo, configureIface, createOnMaster, trySysctl } from '../../lib/link';
 import type { Netlink } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import { type IpvlanConf, loadConfig } from './config';
@@ -17,10 +16,8 @@ export async function add(args: CmdArgs): Promise<Result> {
 }
 
 async function attach(host: Netlink | undefined, cont: Netlink, conf: IpvlanConf, args: CmdArgs, undo: Undo): Promise<Result> {
-  const master = findMaster(host ?? cont, conf.master, host ? 'the host netns' : args.netns);
-  checkMtu(conf.mtu, master);
-  const link = createInContainer({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'ipvlan' }, (name) => ({
-    kind: 'ipvlan', name, parent: master.index, mode: conf.mode, flag: conf.flag, ...(conf.mtu && { mtu: conf.mtu }),
+  const link = createOnMaster({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'ipvlan' }, conf, (name, parent) => ({
+    kind: 'ipvlan', name, parent, mode: conf.mode, flag: conf.flag, ...(conf.mtu && { mtu: conf.mtu }),
   }), undo);
 
   let from: Result;
@@ -30,7 +27,7 @@ async function attach(host: Netlink | undefined, cont: Netlink, conf: IpvlanConf
     from = await ipamAdd(conf.ipamType, args, undo);
   }
   const result: Result = {
-    cniVersion: '1.1.0',
+    cniVersion: currentVersion,
     interfaces: [{ name: args.ifName, mac: link.mac ?? '', sandbox: args.netns }],
     ips: (from.ips ?? []).map((ip) => ({ ...ip, interface: 0 })),
     ...(from.routes?.length && { routes: from.routes }),

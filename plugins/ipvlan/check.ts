@@ -3,7 +3,7 @@
 // with prevResult's MAC, and has its addresses and routes. Without `master` the link's
 // existence vouches for its lower device (the reference fails every such CHECK).
 import type { CmdArgs } from '../../lib/cni/plugin';
-import { checkLinkPlugin } from '../../lib/link-plugins';
+import { checkLinkPlugin } from '../../lib/link';
 import { loadConfig } from './config';
 
 export async function check(args: CmdArgs): Promise<void> {

@@ -3,9 +3,8 @@
 // step is undone if a later one fails; a result that cannot be printed is undone by the skel.
 import { ipamAdd } from '../../lib/cni/invoke';
 import type { CmdArgs } from '../../lib/cni/plugin';
-import type { Result } from '../../lib/cni/types/current';
-import { configureIface, trySysctl } from '../../lib/iface';
-import { addWithUndo, checkMtu, createInContainer, findMaster } from '../../lib/link-plugins';
+import { currentVersion, type Result } from '../../lib/cni/types/current';
+import { addWithUndo, configureIface, createOnMaster, trySysctl } from '../../lib/link';
 import type { Netlink } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import { type MacvlanConf, loadConfig } from './config';
@@ -16,16 +15,14 @@ export async function add(args: CmdArgs): Promise<Result> {
 }
 
 async function attach(host: Netlink | undefined, cont: Netlink, conf: MacvlanConf, args: CmdArgs, undo: Undo): Promise<Result> {
-  const master = findMaster(host ?? cont, conf.master, host ? 'the host netns' : args.netns);
-  checkMtu(conf.mtu, master);
-  const link = createInContainer({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'macvlan' }, (name) => ({
-    kind: 'macvlan', name, parent: master.index, mode: conf.mode,
+  const link = createOnMaster({ host, cont, netns: args.netns, ifName: args.ifName, kind: 'macvlan' }, conf, (name, parent) => ({
+    kind: 'macvlan', name, parent, mode: conf.mode,
     ...(conf.bcQueueLen && { bcQueueLen: conf.bcQueueLen }), ...(conf.mtu && { mtu: conf.mtu }), ...(conf.mac && { mac: conf.mac }),
   }), undo);
   trySysctl(cont, `net/ipv4/conf/${args.ifName}/arp_notify`, '1');
   trySysctl(cont, `net/ipv6/conf/${args.ifName}/ndisc_notify`, '1');
 
-  const result: Result = { cniVersion: '1.1.0', interfaces: [{ name: args.ifName, mac: link.mac ?? '', sandbox: args.netns }] };
+  const result: Result = { cniVersion: currentVersion, interfaces: [{ name: args.ifName, mac: link.mac ?? '', sandbox: args.netns }] };
   if (conf.ipamType) {
     const ipam = await ipamAdd(conf.ipamType, args, undo);
     result.ips = ipam.ips.map((ip) => ({ ...ip, interface: 0 }));

@@ -2,7 +2,7 @@
 // fits it), the container link exists, is a macvlan of the configured mode with
 // prevResult's MAC, and has its addresses and routes. IPAM is consulted when configured.
 import type { CmdArgs } from '../../lib/cni/plugin';
-import { checkLinkPlugin } from '../../lib/link-plugins';
+import { checkLinkPlugin } from '../../lib/link';
 import { loadConfig } from './config';
 
 export async function check(args: CmdArgs): Promise<void> {

@@ -5,7 +5,7 @@ import type { Plugin } from '../../lib/cni/plugin';
 import { allVersions } from '../../lib/cni/types/version';
 import { add } from './add';
 import { check } from './check';
-import { linkPluginVerbs } from '../../lib/link-plugins';
+import { linkPluginVerbs } from '../../lib/link';
 import { loadIpamType } from './config';
 
 export const plugin: Plugin = { name: 'macvlan', funcs: { add, check, ...linkPluginVerbs(loadIpamType) }, versions: allVersions };

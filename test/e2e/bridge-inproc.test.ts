@@ -10,7 +10,7 @@ import { cleanupNetns, cniIn, delNetns, makeNetns, type Netns } from './netns';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 const made: Netns[] = [];
-let dirs: { cleanup: () => void }[] = [];
+const dirs: { cleanup: () => void }[] = [];
 afterEach(() => {
   for (const ns of made.splice(0)) delNetns(ns);
   for (const d of dirs.splice(0)) d.cleanup();

@@ -3,7 +3,7 @@
 // requires exit 0, i.e. every case ended as its expectation file says (an unexpected PASS
 // fails as well as an unexpected FAIL). After a deliberate change of behaviour:
 //   npm run conformance -- --plugins dist/bin --update-expectations
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,15 +13,9 @@ const ours = join(root, 'dist/bin');
 const reference = '/usr/lib/cni';
 const isRoot = process.getuid?.() === 0;
 
-function conformance(dir: string, ...extra: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['build/ts-run.mjs', 'conformance/cli.ts', '--plugins', dir, ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, output: Buffer.concat(chunks).toString() }));
-  });
+async function conformance(dir: string, ...extra: string[]): Promise<{ code: number | null; output: string }> {
+  const r = await execa(process.execPath, ['build/ts-run.mjs', 'conformance/cli.ts', '--plugins', dir, ...extra], { cwd: root, all: true, reject: false });
+  return { code: r.exitCode ?? null, output: String(r.all) };
 }
 
 /** The lines worth reading when the run is red: the unexpected ones and the summary. */

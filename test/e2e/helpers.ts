@@ -1,5 +1,5 @@
 // Runs plugin executables the way a runtime does: CNI_* env, config on stdin.
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +27,7 @@ export interface Outcome {
   stdout: string;
   stderr: string;
   /** stdout parsed, when it is JSON */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a plugin's JSON answer, read by shape in each test
   json: any;
 }
 
@@ -49,25 +50,13 @@ export function pluginEnv(c: Call, dir: string): Record<string, string> {
  * Runs `file args` with exactly `env` and `stdin`, as a runtime execs a plugin; bounded: a hung
  * plugin is killed after 50 s and fails its test, not the run.
  */
-export function exec(file: string, env: Record<string, string>, stdin: string, args: readonly string[] = []): Promise<Outcome> {
-  return new Promise((done, fail) => {
-    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString();
-      let json: unknown;
-      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      done({ code, stdout, stderr: Buffer.concat(err).toString(), json });
-    });
-    child.stdin.on('error', () => undefined); // a plugin may exit without reading stdin
-    child.stdin.end(stdin);
-  });
+export async function exec(file: string, env: Record<string, string>, stdin: string, args: readonly string[] = []): Promise<Outcome> {
+  const r = await execa(file, args, { env, extendEnv: false, input: stdin, reject: false, timeout: 50_000, killSignal: 'SIGKILL', stripFinalNewline: false });
+  if (r.exitCode === undefined && !r.isTerminated) throw r; // could not be started at all
+  const stdout = String(r.stdout);
+  let json: unknown;
+  try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
+  return { code: r.exitCode ?? null, stdout, stderr: String(r.stderr), json };
 }
 
 /** Runs plugin `name` from `dir` (ours by default). */

@@ -3,7 +3,6 @@
 // deletes everything created inside. Kernel state is read back with `ip -j`.
 // NETLINK_CAPTURE=1 also rewrites the kernel-reply fixtures of test/unit/netlink-codec.test.ts.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@ import type { IPConfig020, Result020 } from './020';
 import type { DNS, Route } from './current';
 import { canonicalCIDR, canonicalIP, cidrFamily } from '../../ip';
 import type { GoObject } from './json';
-import { copyDNS, copyRoute, marshalDNS, marshalRoute, nonEmpty } from './shared';
+import { copyDNS, copyResult, copyRoute, marshalDNS, marshalRoute, nonEmpty } from './shared';
 
 export const versions040 = ['0.3.0', '0.3.1', '0.4.0'] as const;
 
@@ -48,13 +48,7 @@ export function copyIPConfig040(c: IPConfig040): IPConfig040 {
 
 /** convertInternal: same types, only the version changes. */
 export function convert040To040(r: Result040, toVersion: string): Result040 {
-  const out: Result040 = { cniVersion: toVersion };
-  if (nonEmpty(r.interfaces)) out.interfaces = r.interfaces.map(copyInterface040);
-  if (nonEmpty(r.ips)) out.ips = r.ips.map(copyIPConfig040);
-  if (nonEmpty(r.routes)) out.routes = r.routes.map(copyRoute);
-  const dns = copyDNS(r.dns);
-  if (dns) out.dns = dns;
-  return out;
+  return copyResult(r, toVersion, copyInterface040, copyIPConfig040);
 }
 
 /** convertFrom02x: ip4 then ip6 become ips (version "4"/"6"), their routes are concatenated. */

@@ -4,7 +4,7 @@ import { copyInterface040, copyIPConfig040, type Result040 } from './040';
 import type { Interface, IPConfig, Result } from './current';
 import { canonicalCIDR, canonicalIP, cidrFamily } from '../../ip';
 import { goSortKeys, type GoObject } from './json';
-import { copyDNS, copyRoute, dnsIsEmpty, marshalDNS, marshalRoute, nonEmpty } from './shared';
+import { copyResult, dnsIsEmpty, marshalDNS, marshalRoute, nonEmpty } from './shared';
 
 export const versions100 = ['1.0.0', '1.1.0'] as const;
 
@@ -27,39 +27,21 @@ export function copyIPConfig(c: IPConfig): IPConfig {
 
 /** convertFrom100: 1.0.0 <-> 1.1.0 only change the version. */
 export function convert100To100(r: Result, toVersion: string): Result {
-  const out: Result = { cniVersion: toVersion };
-  if (nonEmpty(r.interfaces)) out.interfaces = r.interfaces.map(copyInterface);
-  if (nonEmpty(r.ips)) out.ips = r.ips.map(copyIPConfig);
-  if (nonEmpty(r.routes)) out.routes = r.routes.map(copyRoute);
-  const dns = copyDNS(r.dns);
-  if (dns) out.dns = dns;
-  return out;
+  return copyResult(r, toVersion, copyInterface, copyIPConfig);
 }
 
 /** convertFrom04x: drops ips[].version; interfaces keep name/mac/sandbox. */
 export function convert040To100(r: Result040, toVersion: string): Result {
-  const out: Result = { cniVersion: toVersion };
-  if (nonEmpty(r.interfaces)) out.interfaces = r.interfaces.map(copyInterface040);
-  if (nonEmpty(r.ips)) out.ips = r.ips.map(copyIPConfig);
-  if (nonEmpty(r.routes)) out.routes = r.routes.map(copyRoute);
-  const dns = copyDNS(r.dns);
-  if (dns) out.dns = dns;
-  return out;
+  return copyResult(r, toVersion, copyInterface040, copyIPConfig);
 }
 
 /**
  * convertTo04x: adds ips[].version ("4" when Go's To4() succeeds, IPv4-mapped included),
- * drops interface mtu/socketPath/pciID; routes keep all their fields.
+ * drops interface mtu/socketPath/pciID (the 0.4 copies keep exactly the 0.4 fields);
+ * routes keep all their fields.
  */
 export function convert100To040(r: Result, toVersion: string): Result040 {
-  const out: Result040 = { cniVersion: toVersion };
-  // the 0.4 copies keep exactly the 0.4 fields (mtu, socketPath, pciID are dropped)
-  if (nonEmpty(r.interfaces)) out.interfaces = r.interfaces.map(copyInterface040);
-  if (nonEmpty(r.ips)) out.ips = r.ips.map((c) => copyIPConfig040({ ...c, version: cidrFamily(c.address) }));
-  if (nonEmpty(r.routes)) out.routes = r.routes.map(copyRoute);
-  const dns = copyDNS(r.dns);
-  if (dns) out.dns = dns;
-  return out;
+  return copyResult(r, toVersion, copyInterface040, (c: IPConfig) => copyIPConfig040({ ...c, version: cidrFamily(c.address) }));
 }
 
 /**
@@ -70,15 +52,8 @@ export function marshal100(r: Result): GoObject {
   const o: GoObject = {};
   if (r.cniVersion) o.cniVersion = r.cniVersion;
   if (nonEmpty(r.interfaces)) {
-    o.interfaces = r.interfaces.map((i) => {
-      const x: GoObject = { name: i.name };
-      if (i.mac) x.mac = i.mac;
-      if (i.mtu) x.mtu = i.mtu;
-      if (i.sandbox) x.sandbox = i.sandbox;
-      if (i.socketPath) x.socketPath = i.socketPath;
-      if (i.pciID) x.pciID = i.pciID;
-      return x;
-    });
+    // copyInterface keeps Go's field order
+    o.interfaces = r.interfaces.map((i) => ({ ...copyInterface(i) }));
   }
   if (nonEmpty(r.ips)) {
     o.ips = r.ips.map((c) => {

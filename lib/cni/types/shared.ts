@@ -58,3 +58,25 @@ export function marshalDNS(d: DNS | undefined): GoObject {
 export function nonEmpty<T>(a: T[] | undefined): a is T[] {
   return a !== undefined && a.length > 0;
 }
+
+/** The shape both result families share: only the interface and IP types differ. */
+export interface ResultShape<Iface, IP> {
+  cniVersion: string;
+  interfaces?: Iface[];
+  ips?: IP[];
+  routes?: Route[];
+  dns?: DNS;
+}
+
+/** A result copied into `toVersion` with per-family interface and IP copies; empty lists are dropped. */
+export function copyResult<IfIn, IpIn, IfOut, IpOut>(
+  r: ResultShape<IfIn, IpIn>, toVersion: string, iface: (i: IfIn) => IfOut, ip: (c: IpIn) => IpOut,
+): ResultShape<IfOut, IpOut> {
+  const out: ResultShape<IfOut, IpOut> = { cniVersion: toVersion };
+  if (nonEmpty(r.interfaces)) out.interfaces = r.interfaces.map(iface);
+  if (nonEmpty(r.ips)) out.ips = r.ips.map(ip);
+  if (nonEmpty(r.routes)) out.routes = r.routes.map(copyRoute);
+  const dns = copyDNS(r.dns);
+  if (dns) out.dns = dns;
+  return out;
+}

@@ -1,35 +1,9 @@
 // Interface plumbing shared by bridge, macvlan and ipvlan (the reference's
 // pkg/ip and pkg/ipam ConfigureIface), over a netns-bound netlink handle.
-import { closeSync, openSync, readSync } from 'node:fs';
-import { CniError, Code } from './cni/errors';
-import type { IPConfig, Result, Route } from './cni/types/current';
-import { formatIP, maskIP, mustParseCIDR, nextIP } from './ip';
-import { AF, IFA_F, type Link, type Netlink, NetlinkError } from './netlink';
-
-/** "veth" + 8 random hex digits (ip.RandomVethName); /dev/urandom instead of node:crypto (~9 ms to load). */
-export function randomVethName(): string {
-  const buf = Buffer.alloc(4);
-  const fd = openSync('/dev/urandom', 'r');
-  try {
-    readSync(fd, buf, 0, 4, null);
-  } finally {
-    closeSync(fd);
-  }
-  return `veth${buf.toString('hex')}`;
-}
-
-/** A locally administered unicast MAC from /dev/urandom. */
-export function randomMac(): string {
-  const buf = Buffer.alloc(6);
-  const fd = openSync('/dev/urandom', 'r');
-  try {
-    readSync(fd, buf, 0, 6, null);
-  } finally {
-    closeSync(fd);
-  }
-  buf[0] = (buf[0]! & 0xfe) | 0x02;
-  return [...buf].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
+import { CniError, Code } from '../cni/errors';
+import type { IPConfig, Result, Route } from '../cni/types/current';
+import { formatIP, maskIP, mustParseCIDR, nextIP } from '../ip';
+import { AF, IFA_F, type Link, type Netlink, NetlinkError } from '../netlink';
 
 /** Writes a sysctl, ignoring a missing file (IPv6 disabled: plugins#102). */
 export function trySysctl(nl: Netlink, rel: string, value: string): void {
