@@ -1,35 +1,38 @@
 // The multi-call executable's entry: it owns the process. It picks what to run from
 // the name it was invoked as (busybox style) or its first argument: a plugin, `daemon`,
-// or `daemon-worker`. Built into a V8 startup snapshot: everything at top level (module
-// init, the plugin registry, a warm-up of every verb) runs at build time; only main()
-// runs per exec.
-import * as v8 from 'node:v8';
+// or `daemon-worker`. Only main() runs per exec. In the SEA everything at top level
+// (module init, the plugin registry, a warm-up of every verb) runs at build time, into
+// the V8 startup snapshot; in the bun build, which has no snapshot, top level runs on
+// every exec, so what one verb does not need (the daemon, the warm-up) is imported lazily.
 import { processIO, writeAll } from '../lib/cni/process-io';
 import type { LocalTable, Plugin } from '../lib/cni/plugin';
 import { run } from '../lib/cni/skel';
-import { runDaemon } from '../lib/daemon/server';
-import { runWorker } from '../lib/daemon/worker';
+import { standalone, start } from '../lib/runtime';
 import { plugins, warmups } from './registry';
-import { warmup } from './warmup';
-import { warmupNetlink } from './warmup-netlink';
 
 async function main(all: readonly Plugin[], argv0 = process.argv0, argv = process.argv.slice(2)): Promise<void> {
   const base = (name: string | undefined) => (name ?? '').split('/').pop() ?? '';
   const plugin = all.find((p) => p.name === base(argv0)) ?? all.find((p) => p.name === argv[0]);
   const log = (line: string) => writeAll(2, `${line}\n`);
   // only the standalone executable can stand in for a delegate found on CNI_PATH
-  const local: LocalTable | undefined = process.getBuiltinModule('node:sea').isSea() ? { plugins: all, executable: process.execPath } : undefined;
+  const local: LocalTable | undefined = standalone() ? { plugins: all, executable: process.execPath } : undefined;
   if (plugin) { process.exitCode = await run(plugin, processIO(local)); return; }
-  if (argv[0] === 'daemon') { process.exitCode = await runDaemon(argv.slice(1), log); return; }
-  if (argv[0] === 'daemon-worker') { runWorker(all, (line) => log(`[${process.pid}] ${line}`), local); return; }
+  if (argv[0] === 'daemon') {
+    const { runDaemon } = await import('../lib/daemon/server');
+    process.exitCode = await runDaemon(argv.slice(1), log);
+    return;
+  }
+  if (argv[0] === 'daemon-worker') {
+    const { runWorker } = await import('../lib/daemon/worker');
+    runWorker(all, (line) => log(`[${process.pid}] ${line}`), local);
+    return;
+  }
   log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\``);
   process.exitCode = 1;
 }
 
-if (v8.startupSnapshot?.isBuildingSnapshot()) {
-  // a warm-up failure fails the build: the snapshot would miss what it was meant to hold
-  void warmup(warmups).then(warmupNetlink).catch((err: unknown) => { console.error('snapshot warm-up failed:', err); process.exitCode = 1; });
-  v8.startupSnapshot.setDeserializeMainFunction(() => void main(plugins));
-} else {
-  void main(plugins);
-}
+start(() => main(plugins), async () => {
+  const [{ warmup }, { warmupNetlink }] = await Promise.all([import('./warmup'), import('./warmup-netlink')]);
+  await warmup(warmups);
+  await warmupNetlink();
+});

@@ -1,5 +1,6 @@
 // Loader and typed surface of the C addon (lib/native/addon.c). The addon only
 // makes syscalls; it is loaded lazily, on first use, so VERSION never pays for it.
+import { embeddedAddon, standalone } from '../runtime';
 import { loadFrom, places } from './load';
 export interface Addon {
   flock(fd: number, op: number): void;
@@ -32,7 +33,7 @@ export function flock(fd: number, op: typeof LOCK_EX | typeof LOCK_SH | typeof L
   native().flock(fd, op);
 }
 
-// In the standalone executable the addon is a SEA asset, dlopen'ed from a file beside the
+// In the standalone executable the addon is embedded (../runtime.ts), dlopen'ed from a file beside the
 // executable (written at build and install time; the one place sure to allow exec), else
 // from a root-only cache in /run/cnits, else from a private temp dir: see ./load.ts. The
 // happy path is one lstat and the dlopen (0.2 ms; extracting the asset costs ~1 ms).
@@ -42,8 +43,7 @@ const addonId = typeof __CNITS_ADDON_ID__ === 'string' ? __CNITS_ADDON_ID__ : 'd
 
 function load(): Addon {
   const mod = { exports: {} as Addon };
-  const sea = process.getBuiltinModule('node:sea');
-  if (!sea.isSea()) {
+  if (!standalone()) {
     process.dlopen(mod, process.env['CNITS_ADDON'] ?? new URL('./build/Release/cnits.node', import.meta.url).pathname);
     return mod.exports;
   }
@@ -54,7 +54,7 @@ function load(): Addon {
   const list = places(path.dirname(process.execPath), addonId, os.tmpdir());
   return loadFrom(list, {
     fs,
-    bytes: () => new Uint8Array(sea.getAsset('cnits.node')),
+    bytes: embeddedAddon,
     dlopen: (file) => {
       process.dlopen(mod, file);
       return mod.exports;

@@ -1,0 +1,30 @@
+// The bun-compiled cnits: `bun build --compile --bytecode` of the esbuild bundle made for
+// runtime 'bun' (lib/runtime.ts), with the addon embedded as a file.
+// The compiler is the pinned devDependency @oven/bun-linux-x64-baseline: the baseline
+// build runs on any x86-64-v2 CPU (bun's default target needs AVX2 and dies with SIGILL
+// without it). `--target` alone would download the runtime to embed (bun looks for it in
+// ~/.bun/install/cache and fetches it when missing, even when the running bun is that very
+// target); --compile-executable-path points it at the installed binary instead, so the
+// build works offline and embeds exactly the pinned version.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+export const bunBinary = join(dirname(require.resolve('@oven/bun-linux-x64-baseline/package.json')), 'bin', 'bun');
+
+export function bunCompile({ bundle, addon, out, scratch }) {
+  // --asset keeps the path as given, relative to the cwd: run from a dir holding exactly
+  // cnits.node, so it lands at /$bunfs/root/cnits.node where lib/runtime.ts reads it
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  copyFileSync(addon, join(scratch, 'cnits.node'));
+  copyFileSync(bundle, join(scratch, basename(bundle)));
+  execFileSync(bunBinary, ['build', '--compile', '--bytecode', '--minify', '--format=cjs',
+    '--target=bun-linux-x64-baseline', `--compile-executable-path=${bunBinary}`,
+    // a CNI plugin runs in whatever cwd the runtime has: never read a .env or bunfig.toml from it
+    '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
+    '--asset=cnits.node', `--outfile=${out}`, basename(bundle)], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+  rmSync(scratch, { recursive: true, force: true });
+}

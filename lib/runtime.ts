@@ -1,0 +1,44 @@
+// What differs between the builds of cnits, in one place: the Node SEA (V8 startup
+// snapshot, addon as a SEA asset), the bun-compiled executable (bytecode, addon as an
+// embedded file), and running from source (tests, tools). build/build.mjs sets
+// __CNITS_RUNTIME__ per target with the bundler's `define`, so each executable carries
+// only its own branch.
+declare const __CNITS_RUNTIME__: 'sea' | 'bun' | undefined;
+
+export type Runtime = 'sea' | 'bun' | 'source';
+export const runtime: Runtime = typeof __CNITS_RUNTIME__ === 'string' ? __CNITS_RUNTIME__ : 'source';
+
+/**
+ * A built executable: it carries the addon and can stand in for a delegate found on
+ * CNI_PATH. Not while the SEA's snapshot is built (plain node runs the bundle then): an
+ * addon loaded by the warm-up would end up in the heap, which V8 cannot serialize.
+ */
+export function standalone(): boolean {
+  return runtime === 'sea' ? process.getBuiltinModule('node:sea').isSea() : runtime === 'bun';
+}
+
+/** The addon's bytes, as embedded in the running executable (standalone only). */
+export function embeddedAddon(): Uint8Array {
+  if (runtime === 'sea') return new Uint8Array(process.getBuiltinModule('node:sea').getAsset('cnits.node'));
+  // bun: an `--asset` file in the executable's own read-only filesystem. Read as bytes and
+  // handed to lib/native/load.ts like the SEA's, never require()d: bun would extract it to a
+  // temp dir and dlopen it there, which fails where /tmp is noexec.
+  return process.getBuiltinModule('node:fs').readFileSync(`${bunfsRoot}cnits.node`);
+}
+const bunfsRoot = '/$bunfs/root/';
+
+/**
+ * Runs main() once per exec. In the SEA while its V8 startup snapshot is being built,
+ * warm-up() runs first (at build time) and main() becomes the snapshot's entry; bun has
+ * no snapshot (its bytecode is made at build time, nothing to warm).
+ */
+export function start(main: () => Promise<void>, warmup: () => Promise<void>): void {
+  const v8 = runtime === 'sea' ? process.getBuiltinModule('node:v8') : undefined;
+  if (v8?.startupSnapshot.isBuildingSnapshot()) {
+    // a warm-up failure fails the build: the snapshot would miss what it was meant to hold
+    warmup().catch((err: unknown) => { console.error('snapshot warm-up failed:', err); process.exitCode = 1; });
+    v8.startupSnapshot.setDeserializeMainFunction(() => void main());
+    return;
+  }
+  void main();
+}
