@@ -30,11 +30,11 @@ export function expected(e: Expectations, id: string): { status: Status; reason:
   return flat(x);
 }
 
-/** The expectation file of a plugin directory: ours for <repo>/dist/bin, the reference's for /usr/lib/cni. */
+/** The expectation file of a plugin directory: ours for <repo>/dist/{bin,sea,portable}, the reference's for /usr/lib/cni. */
 export function defaultExpectFile(dir: string, expectDir: string): string | undefined {
   const real = existsSync(dir) ? realpathSync(dir) : resolve(dir);
   if (real === '/usr/lib/cni') return join(expectDir, 'reference.json');
-  if (/\/dist\/(bin|portable)$/.test(real) && existsSync(join(dirname(dirname(real)), 'conformance'))) return join(expectDir, 'ours.json');
+  if (/\/dist\/(bin|sea|portable)$/.test(real) && existsSync(join(dirname(dirname(real)), 'conformance'))) return join(expectDir, 'ours.json');
   return undefined;
 }
 

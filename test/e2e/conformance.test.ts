@@ -7,9 +7,9 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ours } from './helpers';
 
 const root = resolve(__dirname, '../..');
-const ours = join(root, 'dist/bin');
 const reference = '/usr/lib/cni';
 const isRoot = process.getuid?.() === 0;
 
@@ -23,14 +23,14 @@ const digest = (output: string): string =>
   output.split('\n').filter((l) => /UNEXPECTED|unexpected|passed, .* failed|^conformance:/.test(l)).join('\n');
 
 describe.skipIf(!isRoot)('conformance runner', () => {
-  it.skipIf(!existsSync(join(ours, 'host-local')))('dist/bin matches conformance/expect/ours.json', async () => {
+  it.skipIf(!existsSync(join(ours, 'host-local')))(`${ours} matches conformance/expect/ours.json`, async () => {
     const r = await conformance(ours);
     expect(r.code, digest(r.output)).toBe(0);
   }, 600_000);
 
   // the same cases and expectations with every exec of ours served by `cnits daemon`
   // workers through the shim; a case fails if the daemon declined or missed any exec
-  it.skipIf(!existsSync(join(ours, 'host-local')))('dist/bin served by cnits daemon matches conformance/expect/ours.json', async () => {
+  it.skipIf(!existsSync(join(ours, 'host-local')))(`${ours} served by cnits daemon matches conformance/expect/ours.json`, async () => {
     const r = await conformance(ours, '--daemon');
     expect(r.code, digest(r.output)).toBe(0);
   }, 600_000);

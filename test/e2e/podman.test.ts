@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SOCKET } from '../../lib/daemon/protocol';
 import { alive } from '../../lib/daemon/server';
-import { tempDir } from './helpers';
+import { ours, tempDir } from './helpers';
 
 const root = resolve(__dirname, '../..');
 const hasPodman = spawnSync('podman', ['--version']).status === 0 && spawnSync('runc', ['--version']).status === 0;
@@ -22,7 +22,7 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) wi
   beforeAll(() => {
     dir = tempDir('podman');
     const w = dir.path;
-    execFileSync(process.execPath, [join(root, 'build/install.mjs'), '--dir', join(w, 'bin')]);
+    execFileSync(process.execPath, [join(root, 'build/install.mjs'), '--dir', join(w, 'bin'), '--from', ours]);
     mkdirSync(join(w, 'net.d'));
     writeFileSync(join(w, 'containers.conf'), [
       // this machine's cgroup setup and rlimits suit runc with no default ulimits
