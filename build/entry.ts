@@ -33,6 +33,6 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
 
 start(() => main(plugins), async () => {
   const [{ warmup }, { warmupNetlink }] = await Promise.all([import('./warmup'), import('./warmup-netlink')]);
-  await warmup(warmups);
+  await warmup(await warmups());
   await warmupNetlink();
 });

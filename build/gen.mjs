@@ -35,12 +35,11 @@ function write(file, text) {
 export function genRegistry() {
   const dirs = pluginDirs();
   const lines = [banner.trimEnd(), "import type { Plugin } from '../../lib/cni/plugin';", "import type { Warmup } from '../warmup';"];
-  dirs.forEach((p, i) => {
-    lines.push(`import { plugin as p${i} } from '../../${p.rel}/main';`);
-    if (existsSync(join(p.dir, 'warmup.ts'))) lines.push(`import { warmup as w${i} } from '../../${p.rel}/warmup';`);
-  });
+  dirs.forEach((p, i) => lines.push(`import { plugin as p${i} } from '../../${p.rel}/main';`));
   lines.push(`export const plugins: readonly Plugin[] = [${dirs.map((_, i) => `p${i}`).join(', ')}];`);
-  lines.push(`export const warmups: readonly Warmup[] = [${dirs.flatMap((p, i) => (existsSync(join(p.dir, 'warmup.ts')) ? [`w${i}`] : [])).join(', ')}];`);
+  // imported only while the SEA's snapshot is built: the bun build never initializes them
+  const warm = dirs.filter((p) => existsSync(join(p.dir, 'warmup.ts'))).map((p) => `import('../../${p.rel}/warmup')`);
+  lines.push(`export const warmups = async (): Promise<readonly Warmup[]> => (await Promise.all([${warm.join(', ')}])).map((m) => m.warmup);`);
   const out = join(root, 'build/generated/registry.ts');
   write(out, `${lines.join('\n')}\n`);
   return out;

@@ -54,3 +54,21 @@ export interface Plugin {
   /** spec versions this plugin speaks */
   versions: readonly string[];
 }
+
+/**
+ * Verb functions whose module is imported on the first call. The bun build has no startup
+ * snapshot, so whatever a plugin's main module imports is initialized on every exec; this
+ * keeps VERSION, and the plugins not invoked, from paying for the verbs' code. (In the SEA
+ * the warm-up has imported every verb module into the snapshot: the import is free there.)
+ */
+export function lazyFuncs(load: () => Promise<{ funcs: PluginFuncs }>): PluginFuncs {
+  let funcs: Promise<PluginFuncs> | undefined;
+  const get = (): Promise<PluginFuncs> => (funcs ??= load().then((m) => m.funcs));
+  return {
+    add: async (args) => (await get()).add(args),
+    del: async (args) => (await get()).del(args),
+    check: async (args) => (await get()).check?.(args),
+    status: async (args) => (await get()).status?.(args),
+    gc: async (args) => (await get()).gc?.(args),
+  };
+}
