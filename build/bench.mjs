@@ -1,8 +1,10 @@
-// npm run bench: start-up, host-local and bridge ADD/DEL, ours (standalone, and served
-// by `cnits daemon` through the shim) against the reference Go binaries and `node -e 0`
-// in the same hyperfine runs, printed as ratios.
-// NODE_EXTRA_CA_CERTS is removed (it adds ~50 ms to every Node 20 start and is
-// absent on real nodes). Needs: npm run build, hyperfine, containernetworking-plugins.
+// npm run bench: ours against the reference Go binaries (/usr/lib/cni) in the same
+// hyperfine runs, printed as ratios to the reference, plus the peak RSS of one exec.
+// Ours four ways: the bun build standalone (dist/bin), the Node SEA standalone (dist/sea),
+// served by `cnits daemon` through dist/bin's shim (the daemon of BENCH_DAEMON: bin, the
+// default, or sea), each exec'd through the plugin links as a runtime would.
+// NODE_EXTRA_CA_CERTS is removed (it adds ~50 ms to every Node 20 start and is absent on
+// real nodes). Needs root, npm run build, hyperfine, GNU time, containernetworking-plugins.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,47 +12,60 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ours = join(root, 'dist/bin');
+const dist = (b) => join(root, 'dist', b);
 const ref = '/usr/lib/cni';
 const runs = process.env.BENCH_RUNS ?? '30';
+const daemonBuild = process.env.BENCH_DAEMON ?? 'bin';
 if (process.getuid?.() !== 0) throw new Error('the bridge benchmarks create namespaces: run as root');
-for (const f of [join(ours, 'host-local'), join(ref, 'host-local')]) {
-  if (!existsSync(f)) throw new Error(`${f} missing: run npm run build and apt-get install containernetworking-plugins`);
+for (const f of [join(dist('bin'), 'host-local'), join(dist('sea'), 'host-local'), join(ref, 'host-local'), '/usr/bin/time']) {
+  if (!existsSync(f)) throw new Error(`${f} missing: run npm run build; apt-get install containernetworking-plugins time`);
 }
 const work = mkdtempSync(join(tmpdir(), 'cnits-bench-'));
-const env = {
-  PATH: process.env.PATH, CNI_CONTAINERID: 'bench', CNI_IFNAME: 'eth0', CNI_NETNS: '/var/run/netns/bench', CNI_PATH: ours,
-};
+const env = { PATH: process.env.PATH, CNI_CONTAINERID: 'bench', CNI_IFNAME: 'eth0', CNI_NETNS: '/var/run/netns/bench' };
+const sh = (cmd) => execFileSync('sh', ['-c', cmd], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 
-/** Runs one hyperfine group; returns {name: meanMs}. */
+// how each way runs a plugin: its dir and the env that picks standalone or daemon
+const ways = {
+  bun: { label: 'bun (standalone)', dir: dist('bin'), env: 'CNITS_DAEMON=off', tag: 'b' },
+  sea: { label: 'SEA (standalone)', dir: dist('sea'), env: 'CNITS_DAEMON=off', tag: 's' },
+  daemon: { label: `daemon (${daemonBuild === 'bin' ? 'bun' : 'SEA'})`, dir: dist('bin'), env: '', tag: 'd' },
+  reference: { label: 'reference (Go)', dir: ref, env: '', tag: 'r' },
+};
+const names = Object.keys(ways);
+
+/** Runs one hyperfine group; returns {way: meanMs}. */
 function hyperfine(title, commands, extra = [], { warmup = '3', n = runs } = {}) {
-  // --shell=none where no redirection is needed; otherwise hyperfine subtracts its shell's start-up
   const json = join(work, 'out.json');
   const args = ['--warmup', warmup, '--runs', n, '--style', 'none', '--export-json', json, ...extra];
   for (const [name, cmd] of Object.entries(commands)) args.push('--command-name', name, cmd);
   execFileSync('hyperfine', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const res = JSON.parse(readFileSync(json, 'utf8')).results;
-  console.log(`\n## ${title}\n`);
-  console.log('| command | mean ± σ (ms) |');
-  console.log('|---|---|');
+  console.log(`\n## ${title}\n\n| command | mean ± σ (ms) |\n|---|---|`);
   const means = {};
   for (const r of res) {
     means[r.command] = r.mean * 1000;
-    console.log(`| ${r.command} | ${(r.mean * 1000).toFixed(1)} ± ${(r.stddev * 1000).toFixed(1)} |`);
+    console.log(`| ${ways[r.command]?.label ?? r.command} | ${(r.mean * 1000).toFixed(1)} ± ${(r.stddev * 1000).toFixed(1)} |`);
   }
   return means;
 }
-const ratio = (a, b) => (a / b).toFixed(2);
+const byWay = (fn) => Object.fromEntries(names.map((w) => [w, fn(w)]));
+
+/** Peak RSS (MB) of one exec of `cmd` (GNU time %M; includes children it waited for, e.g. in-process IPAM has none). */
+function peakRss(cmd) {
+  const out = execFileSync('sh', ['-c', `/usr/bin/time -f 'RSS %M' sh -c 'exec ${cmd}' 2>&1 >/dev/null`], { env }).toString();
+  const m = /RSS (\d+)/.exec(out);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
 
 /**
  * `cnits daemon` on a socket in the work dir, inside netns `ns` (nsenter --net: the mount
  * namespace stays ours, as the shims' will) or in this netns. Returns its stop().
  */
 function startDaemon(socket, ns) {
-  const pre = ns ? ['nsenter', `--net=/var/run/netns/${ns}`] : [];
+  const cnits = join(dist(daemonBuild), 'cnits');
+  const argv = [...(ns ? ['nsenter', `--net=/var/run/netns/${ns}`] : []), cnits, 'daemon', '--socket', socket];
   const log = openSync(`${socket}.log`, 'w');
-  const child = spawn(pre[0] ?? join(ours, 'cnits'), [...pre.slice(1), ...(ns ? [join(ours, 'cnits')] : []), 'daemon', '--socket', socket],
-    { env, stdio: ['ignore', 'ignore', log] });
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', log] });
   for (let i = 0; i < 250 && !existsSync(socket); i++) execFileSync('sleep', ['0.02']);
   if (!existsSync(socket)) throw new Error(`cnits daemon did not start: ${readFileSync(`${socket}.log`, 'utf8')}`);
   return () => {
@@ -60,110 +75,91 @@ function startDaemon(socket, ns) {
   };
 }
 
-// three ways to run a plugin: ours through the shim with a daemon, ours standalone (the
-// shim execs cnits), the reference
-const who = { daemon: 'ours (daemon)', standalone: 'ours (standalone)', reference: 'reference' };
-const tag = { daemon: 'd', standalone: 's', reference: 'r' };
-const subnet = { daemon: '10.78.0.0/16', standalone: '10.76.0.0/16', reference: '10.79.0.0/16' };
-
-/** bridge+host-local round trips and a parallel burst, ours and the reference, in scratch namespaces. */
-function benchBridge(dir) {
-  const ns = (n) => `cnitsbench-${n}`;
-  const sh = (cmd) => execFileSync('sh', ['-c', cmd], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const names = [ns('node'), ns('c'), ...Array.from({ length: 50 }, (_, i) => ns(`p${i}`))];
-  const socket = join(dir, 'bridge-daemon.sock');
-  const conf = (w, masq) => {
-    const f = join(dir, `br-${w}-${masq}.json`);
-    writeFileSync(f, JSON.stringify({ cniVersion: '1.0.0', name: `bench${masq ? 'm' : ''}`, type: 'bridge', bridge: `cnitsb${tag[w]}${masq ? 'm' : ''}0`,
-      isGateway: true, ipMasq: masq, ipam: { type: 'host-local', dataDir: join(dir, `br-data-${w}`),
-        ranges: [[{ subnet: subnet[w] }]], routes: [{ dst: '0.0.0.0/0' }] } }));
-    return f;
-  };
-  // nsenter --net, not `ip netns exec` (which makes a new mount namespace per exec, and the
-  // daemon serves only shims in its own namespaces); the same for all three
-  const call = (w, verb, cfg, c, id = 'bench') => {
-    const bin = w === 'reference' ? ref : ours;
-    const extra = w === 'daemon' ? `CNITS_SOCKET=${socket}` : w === 'standalone' ? 'CNITS_DAEMON=off' : '';
-    return `nsenter --net=/var/run/netns/${ns('node')} env ${extra} CNI_COMMAND=${verb} CNI_CONTAINERID=${id} CNI_NETNS=/var/run/netns/${c} CNI_PATH=${bin} ${bin}/bridge < ${cfg} > /dev/null`;
-  };
-  let stop;
+/** host-local: VERSION (no shell), ADD+DEL round trips, peak RSS. */
+function benchHostLocal() {
+  const socket = join(work, 'host-daemon.sock');
+  const stop = startDaemon(socket);
   try {
-    for (const n of names) sh(`ip netns add ${n}`);
-    stop = startDaemon(socket, ns('node'));
-    const ways = Object.keys(who);
-    const trip = (masq) => hyperfine(`bridge+host-local ADD+DEL${masq ? ' with ipMasq' : ''} (in a scratch node netns)`,
-      Object.fromEntries(ways.map((w) => [who[w], `${call(w, 'ADD', conf(w, masq), ns('c'))} && ${call(w, 'DEL', conf(w, masq), ns('c'))}`])));
-    const plain = trip(false);
-    const masq = trip(true);
-    const burst = (w, verb) => `seq 0 49 | xargs -P 8 -I{} sh -c '${call(w, verb, conf(w, false), `${ns('p')}{}`, 'par{}')}'`;
-    const delAll = ways.map((w) => burst(w, 'DEL')).join('; ');
-    const par = hyperfine('bridge 50 ADDs at parallelism 8 (DELs untimed)',
-      Object.fromEntries(ways.map((w) => [who[w], burst(w, 'ADD')])), ['--prepare', delAll], { warmup: '1', n: '5' });
-    sh(delAll);
-    const kernel = JSON.parse(execFileSync('ip', ['netns', 'exec', ns('node'), process.execPath, join(root, 'build/ts-run.mjs'),
-      join(root, 'build/bench-kernel.ts'), `/var/run/netns/${ns('c')}`, '20'],
-      { env: { ...env, CNITS_ADDON: join(root, 'lib/native/build/Release/cnits.node') } }).toString());
-    console.log(`\n## bridge ADD, kernel work in-process (netlink + sysctls, L2, ${kernel.runs} runs)\n\nmedian ${kernel.median.toFixed(2)} ms, min ${kernel.min.toFixed(2)}, max ${kernel.max.toFixed(2)}`);
-    return { plain, masq, par, kernel };
+    const conf = byWay((w) => {
+      const f = join(work, `hl-${w}.json`);
+      writeFileSync(f, JSON.stringify({ cniVersion: '1.0.0', name: 'benchnet', type: 'bridge',
+        ipam: { type: 'host-local', dataDir: join(work, `hl-data-${w}`), ranges: [[{ subnet: '10.77.0.0/16' }]] } }));
+      return f;
+    });
+    const pre = (w) => `env ${ways[w].env} ${w === 'daemon' ? `CNITS_SOCKET=${socket}` : ''} CNI_PATH=${ways[w].dir}`;
+    const verb = (v, w) => `${pre(w)} CNI_COMMAND=${v} ${ways[w].dir}/host-local < ${conf[w]}`;
+    const version = hyperfine('host-local VERSION (no shell)', byWay((w) => `${pre(w)} CNI_COMMAND=VERSION ${ways[w].dir}/host-local`), ['-N']);
+    const trip = hyperfine('host-local ADD+DEL round trip', byWay((w) => `${verb('ADD', w)} >/dev/null && ${verb('DEL', w)}`));
+    const rss = { version: byWay((w) => peakRss(`${pre(w)} CNI_COMMAND=VERSION ${ways[w].dir}/host-local`)),
+      add: byWay((w) => { const r = peakRss(verb('ADD', w)); sh(verb('DEL', w)); return r; }) };
+    return { version, trip, rss };
   } finally {
-    stop?.();
-    for (const n of names) execFileSync('sh', ['-c', `ip netns del ${n} 2>/dev/null || true`]);
+    stop();
   }
 }
 
-let stopHostDaemon;
-try {
-  const conf = (dataDir) => JSON.stringify({ cniVersion: '1.0.0', name: 'benchnet', type: 'bridge',
-    ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.77.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } });
-  writeFileSync(join(work, 'ours.json'), conf(join(work, 'ours-data')));
-  writeFileSync(join(work, 'daemon.json'), conf(join(work, 'daemon-data')));
-  writeFileSync(join(work, 'ref.json'), conf(join(work, 'ref-data')));
-  // host-local only writes files under the work dir: its daemon runs in this netns
-  const socket = join(work, 'host-daemon.sock');
-  stopHostDaemon = startDaemon(socket);
-  const bins = {
-    standalone: `env CNITS_DAEMON=off ${ours}/host-local`, daemon: `env CNITS_SOCKET=${socket} ${ours}/host-local`, reference: `${ref}/host-local`,
+/** bridge+host-local round trips and a parallel burst, in scratch namespaces. */
+function benchBridge() {
+  const ns = (n) => `cnitsbench-${n}`;
+  const all = [ns('node'), ns('c'), ...Array.from({ length: 50 }, (_, i) => ns(`p${i}`))];
+  const socket = join(work, 'bridge-daemon.sock');
+  const conf = (w, masq) => {
+    const f = join(work, `br-${w}-${masq}.json`);
+    writeFileSync(f, JSON.stringify({ cniVersion: '1.0.0', name: `bench${masq ? 'm' : ''}`, type: 'bridge', bridge: `cnitsb${ways[w].tag}${masq ? 'm' : ''}0`,
+      isGateway: true, ipMasq: masq, ipam: { type: 'host-local', dataDir: join(work, `br-data-${w}`),
+        ranges: [[{ subnet: `10.${70 + names.indexOf(w)}.0.0/16` }]], routes: [{ dst: '0.0.0.0/0' }] } }));
+    return f;
   };
-  const cfg = { standalone: 'ours.json', daemon: 'daemon.json', reference: 'ref.json' };
-  const verb = (v, w) => `CNI_COMMAND=${v} ${bins[w]} < ${join(work, cfg[w])} > /dev/null`;
-  const ways = Object.keys(bins);
-
-  const start = hyperfine('start-up (VERSION, no shell)', {
-    'node -e 0': 'node -e 0',
-    ...Object.fromEntries(ways.map((w) => [`${who[w]} VERSION`, `env CNI_COMMAND=VERSION ${bins[w].replace(/^env /, '')}`])),
-  }, ['-N']);
-  const cleanup = ways.map((w) => verb('DEL', w)).join('; ');
-  const add = hyperfine('host-local ADD (DEL untimed in --prepare)', {
-    [`${who.standalone} VERSION`]: verb('VERSION', 'standalone'),
-    ...Object.fromEntries(ways.map((w) => [`${who[w]} ADD`, verb('ADD', w)])),
-  }, ['--prepare', cleanup]);
-  execFileSync('sh', ['-c', cleanup], { env });
-  const trip = hyperfine('host-local ADD+DEL round trip',
-    Object.fromEntries(ways.map((w) => [`${who[w]} ADD+DEL`, `${verb('ADD', w)} && ${verb('DEL', w)}`])));
-  stopHostDaemon();
-  stopHostDaemon = undefined;
-
-  const br = benchBridge(work);
-
-  const row = (what, a, b, target = '—') => console.log(`| ${what} | ${ratio(a, b)} | ${target} |`);
-  console.log('\n## ratios\n');
-  console.log('| ratio | value | target |');
-  console.log('|---|---|---|');
-  row('ours VERSION (standalone) / node -e 0', start[`${who.standalone} VERSION`], start['node -e 0'], '≤ 1.2');
-  row('ours VERSION (daemon) / reference VERSION', start[`${who.daemon} VERSION`], start[`${who.reference} VERSION`]);
-  row('ours host-local ADD / ours VERSION (standalone)', add[`${who.standalone} ADD`], add[`${who.standalone} VERSION`], '≤ 1.3');
-  for (const w of ['standalone', 'daemon']) {
-    row(`host-local ADD ${who[w]} / reference`, add[`${who[w]} ADD`], add[`${who.reference} ADD`]);
-    row(`host-local ADD+DEL ${who[w]} / reference`, trip[`${who[w]} ADD+DEL`], trip[`${who.reference} ADD+DEL`]);
+  // nsenter --net, not `ip netns exec` (which makes a new mount namespace per exec, and the
+  // daemon serves only shims in its own namespaces); the same for every way
+  const call = (w, verb, cfg, c, id = 'bench') => {
+    const extra = w === 'daemon' ? `CNITS_SOCKET=${socket}` : ways[w].env;
+    return `nsenter --net=/var/run/netns/${ns('node')} env ${extra} CNI_COMMAND=${verb} CNI_CONTAINERID=${id} CNI_NETNS=/var/run/netns/${c} CNI_PATH=${ways[w].dir} ${ways[w].dir}/bridge < ${cfg}`;
+  };
+  let stop;
+  try {
+    for (const n of all) sh(`ip netns add ${n}`);
+    stop = startDaemon(socket, ns('node'));
+    const trip = (masq) => hyperfine(`bridge+host-local ADD+DEL${masq ? ' with ipMasq' : ''} (in a scratch node netns)`,
+      byWay((w) => `${call(w, 'ADD', conf(w, masq), ns('c'))} >/dev/null && ${call(w, 'DEL', conf(w, masq), ns('c'))}`));
+    const plain = trip(false);
+    const masq = trip(true);
+    const burst = (w, verb) => `seq 0 49 | xargs -P 8 -I{} sh -c '${call(w, verb, conf(w, false), `${ns('p')}{}`, 'par{}')} >/dev/null'`;
+    const delAll = names.map((w) => burst(w, 'DEL')).join('; ');
+    const par = hyperfine('bridge 50 ADDs at parallelism 8 (DELs untimed)', byWay((w) => burst(w, 'ADD')), ['--prepare', delAll], { warmup: '1', n: '5' });
+    sh(delAll);
+    const rss = byWay((w) => { const r = peakRss(call(w, 'ADD', conf(w, false), ns('c'))); sh(call(w, 'DEL', conf(w, false), ns('c'))); return r; });
+    const kernel = JSON.parse(execFileSync('ip', ['netns', 'exec', ns('node'), process.execPath, join(root, 'build/ts-run.mjs'),
+      join(root, 'build/bench-kernel.ts'), `/var/run/netns/${ns('c')}`, '20'],
+    { env: { ...env, CNITS_ADDON: join(root, 'lib/native/build/Release/cnits.node') } }).toString());
+    return { plain, masq, par, rss, kernel };
+  } finally {
+    stop?.();
+    for (const n of all) execFileSync('sh', ['-c', `ip netns del ${n} 2>/dev/null || true`]);
   }
-  for (const w of ['standalone', 'daemon']) {
-    row(`bridge ADD+DEL ${who[w]} / reference`, br.plain[who[w]], br.plain[who.reference], '≤ 2 (stretch 1.5)');
-    row(`bridge ADD+DEL with ipMasq ${who[w]} / reference`, br.masq[who[w]], br.masq[who.reference], '< 1');
-    row(`bridge 50 ADDs at parallelism 8 ${who[w]} / reference`, br.par[who[w]], br.par[who.reference]);
+}
+
+try {
+  const hl = benchHostLocal();
+  const br = benchBridge();
+  const goal = { version: '≤ 2.5', bridge: '≤ 1.5', masq: '≤ 0.6', par: '≤ 1.5' };
+  const rows = [
+    ['host-local VERSION', hl.version, goal.version], ['host-local ADD+DEL', hl.trip, '—'],
+    ['bridge+host-local ADD+DEL', br.plain, goal.bridge], ['… with ipMasq', br.masq, goal.masq],
+    ['50 bridge ADDs at parallelism 8', br.par, goal.par],
+  ];
+  const ours = names.filter((w) => w !== 'reference');
+  console.log(`\n## ratios to the reference (mean time; lower is better)\n\n| | ${ours.map((w) => ways[w].label).join(' | ')} | reference (ms) | goal |`);
+  console.log(`|---|${ours.map(() => '---|').join('')}---|---|`);
+  for (const [what, m, g] of rows) console.log(`| ${what} | ${ours.map((w) => (m[w] / m.reference).toFixed(2)).join(' | ')} | ${m.reference.toFixed(1)} | ${g} |`);
+  console.log(`\n## peak RSS of one exec (MB; daemon: the shim's, the work runs in a worker)\n\n| | ${names.map((w) => ways[w].label).join(' | ')} | goal |`);
+  console.log(`|---|${names.map(() => '---|').join('')}---|`);
+  for (const [what, r] of [['host-local VERSION', hl.rss.version], ['host-local ADD', hl.rss.add], ['bridge+host-local ADD', br.rss]]) {
+    console.log(`| ${what} | ${names.map((w) => r[w].toFixed(1)).join(' | ')} | ≤ 30 |`);
   }
-  console.log(`| bridge ADD in-process kernel time (median ms) | ${br.kernel.median.toFixed(2)} | ≤ 3 |`);
-  console.log(`\nnode ${process.version}, ${runs} runs per command, NODE_EXTRA_CA_CERTS unset; daemon rows: \`cnits daemon\` running, the plugin links (cnits-shim) hand it each exec`);
+  console.log(`\nbridge ADD in-process kernel time (netlink + sysctls, no process start): median ${br.kernel.median.toFixed(2)} ms`);
+  const bunVersion = execFileSync(join(root, 'node_modules/@oven/bun-linux-x64-baseline/bin/bun'), ['--version']).toString().trim();
+  console.log(`bun ${bunVersion} (baseline), node ${process.version}, ${runs} runs per command (5 for the bursts), NODE_EXTRA_CA_CERTS unset; daemon: \`${join('dist', daemonBuild, 'cnits')} daemon\`, dist/bin's shims hand it each exec`);
 } finally {
-  stopHostDaemon?.();
   rmSync(work, { recursive: true, force: true });
 }
