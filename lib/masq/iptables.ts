@@ -135,7 +135,7 @@ export function planTeardown(t: SavedTable, chain: string): string[] {
 /** SetupIPMasq for every address (each family: 1 write, or 1 write + 1 read + 1 write). Idempotent. */
 export async function setupIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<void> {
   const runner = opts.runner ?? defaultRunner;
-  const chain = await chainName(network, containerID);
+  const chain = chainName(network, containerID);
   const comment = ruleComment(network, containerID);
   const groups = byFamily(ips);
   await converge(runner, [...groups.keys()].sort(), (family, t) => planSetup(t, chain, comment, groups.get(family) ?? []), false,
@@ -150,7 +150,7 @@ export async function setupIPTables(network: string, containerID: string, ips: r
  */
 export async function teardownIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<boolean> {
   const runner = opts.runner ?? defaultRunner;
-  const chain = await chainName(network, containerID);
+  const chain = chainName(network, containerID);
   const groups = byFamily(ips);
   const families: Family[] = ips.length === 0 ? [4, 6] : [...groups.keys()];
   const comment = ruleComment(network, containerID);
@@ -175,7 +175,7 @@ export async function staleChains(t: SavedTable, network: string, keep: Readonly
   }
   const stale: string[] = [];
   for (const [chain, cid] of owners) {
-    if (!keep.has(cid) && chain === await chainName(network, cid)) stale.push(chain);
+    if (!keep.has(cid) && chain === chainName(network, cid)) stale.push(chain);
   }
   return stale;
 }
@@ -199,7 +199,7 @@ export async function gcIPTables(network: string, valid: readonly Attachment[], 
 /** CHECK: every rule setup would create is present (one read per family). Throws listing what is missing. */
 export async function checkIPTables(network: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<void> {
   const runner = opts.runner ?? defaultRunner;
-  const chain = await chainName(network, containerID);
+  const chain = chainName(network, containerID);
   const comment = ruleComment(network, containerID);
   const missing: string[] = [];
   await Promise.all([...byFamily(ips)].map(async ([family, cidrs]) => {

@@ -4,8 +4,12 @@
 type HashFn = (data: string) => string;
 let sha512hex: HashFn | undefined;
 
-/** node:crypto is loaded on first use only (it is not free at startup). */
-async function hasher(): Promise<HashFn> {
+/**
+ * node:crypto is loaded on first use only (it is not free at startup). Synchronous, so a
+ * masquerade setup reaches its first spawn of iptables-restore before the caller's netlink
+ * work (synchronous addon calls) and the rule writing overlaps it instead of following it.
+ */
+function hasher(): HashFn {
   if (!sha512hex) {
     const { createHash } = process.getBuiltinModule('node:crypto');
     sha512hex = (data) => createHash('sha512').update(data, 'utf8').digest('hex');
@@ -14,18 +18,18 @@ async function hasher(): Promise<HashFn> {
 }
 
 /** Go `MustFormatHashWithPrefix(length, prefix, toHash)`: prefix + hex(sha512(toHash)), cut to length. */
-export async function formatHashWithPrefix(length: number, prefix: string, toHash: string): Promise<string> {
+export function formatHashWithPrefix(length: number, prefix: string, toHash: string): string {
   if (prefix.length >= length || length > 128) throw new Error('invalid length');
-  return (prefix + (await hasher())(toHash)).slice(0, length);
+  return (prefix + hasher()(toHash)).slice(0, length);
 }
 
 /** iptables chain `CNI-` + 24 hex of sha512(network + containerID) (utils.FormatChainName). */
-export function chainName(network: string, containerID: string): Promise<string> {
+export function chainName(network: string, containerID: string): string {
   return chainNameWithPrefix(network, containerID, '');
 }
 
 /** utils.MustFormatChainNameWithPrefix: `CNI-<prefix>` + hash, 28 chars in total. */
-export function chainNameWithPrefix(network: string, containerID: string, prefix: string): Promise<string> {
+export function chainNameWithPrefix(network: string, containerID: string, prefix: string): string {
   return formatHashWithPrefix(28, `CNI-${prefix}`, network + containerID);
 }
 
@@ -35,22 +39,22 @@ export function ruleComment(network: string, containerID: string): string {
 }
 
 /** nftables masquerade: first 16 hex of sha512(network). */
-export function nftNetworkHash(network: string): Promise<string> {
+export function nftNetworkHash(network: string): string {
   return formatHashWithPrefix(16, '', network);
 }
 
 /** nftables masquerade: `<hash(net)>-<hash(ifname:cid)>`. */
-export async function nftInstanceHash(network: string, ifname: string, containerID: string): Promise<string> {
-  return `${await nftNetworkHash(network)}-${await formatHashWithPrefix(16, '', `${ifname}:${containerID}`)}`;
+export function nftInstanceHash(network: string, ifname: string, containerID: string): string {
+  return `${nftNetworkHash(network)}-${formatHashWithPrefix(16, '', `${ifname}:${containerID}`)}`;
 }
 
 /** knftables.CommentLengthMax */
 export const NFT_COMMENT_MAX = 128;
 
 /** nftables masquerade rule comment, cut to 128 bytes like the reference. */
-export async function nftRuleComment(network: string, ifname: string, containerID: string): Promise<string> {
+export function nftRuleComment(network: string, ifname: string, containerID: string): string {
   const strip = (s: string): string => s.replaceAll('"', '');
-  const full = `${await nftInstanceHash(network, ifname, containerID)}, net: ${strip(network)}, if: ${strip(ifname)}, id: ${strip(containerID)}`;
+  const full = `${nftInstanceHash(network, ifname, containerID)}, net: ${strip(network)}, if: ${strip(ifname)}, id: ${strip(containerID)}`;
   // Go cuts at byte 128; names are ASCII in practice. Should a multi-byte character
   // straddle the cut, we drop it whole rather than store broken UTF-8.
   let out = '';

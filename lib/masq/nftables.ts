@@ -76,8 +76,8 @@ export function setupScript(stale: readonly NftRule[], ips: readonly IPPrefix[],
 export async function setupNFTables(network: string, ifname: string, containerID: string, ips: readonly string[], opts: NetfilterOptions = {}): Promise<void> {
   const runner = opts.runner ?? defaultRunner;
   const cidrs = ips.map(parse);
-  const comment = await nftRuleComment(network, ifname, containerID);
-  const stale = withPrefix(await readMasqRules(runner), await nftInstanceHash(network, ifname, containerID));
+  const comment = nftRuleComment(network, ifname, containerID);
+  const stale = withPrefix(await readMasqRules(runner), nftInstanceHash(network, ifname, containerID));
   try {
     await nftApply(runner, setupScript(stale, cidrs, comment));
   } catch (e) {
@@ -95,16 +95,16 @@ async function deleteRules(runner: Runner, rules: readonly NftRule[]): Promise<v
 export async function teardownNFTables(network: string, ifname: string, containerID: string, opts: NetfilterOptions = {}): Promise<boolean> {
   const runner = opts.runner ?? defaultRunner;
   const rules = await readMasqRules(runner, true);
-  await deleteRules(runner, withPrefix(rules, await nftInstanceHash(network, ifname, containerID)));
+  await deleteRules(runner, withPrefix(rules, nftInstanceHash(network, ifname, containerID)));
   return rules !== undefined;
 }
 
 /** gcIPMasqNFTables: deletes rules of `network` whose comment is not that of a valid attachment. */
 export async function gcNFTables(network: string, valid: readonly Attachment[], opts: NetfilterOptions = {}): Promise<string[]> {
   const runner = opts.runner ?? defaultRunner;
-  const rules = withPrefix(await readMasqRules(runner, true), await nftNetworkHash(network));
+  const rules = withPrefix(await readMasqRules(runner, true), nftNetworkHash(network));
   if (rules.length === 0) return [];
-  const keep = new Set(await Promise.all(valid.map((a) => nftRuleComment(network, a.ifname, a.containerID))));
+  const keep = new Set(valid.map((a) => nftRuleComment(network, a.ifname, a.containerID)));
   const stale = rules.filter((r) => !keep.has(r.comment ?? ''));
   await deleteRules(runner, stale);
   return stale.map((r) => `nft ${T} ${MASQ_CHAIN} handle ${r.handle}: ${r.comment ?? ''}`);
@@ -125,7 +125,7 @@ export async function checkNFTables(network: string, ifname: string, containerID
   const runner = opts.runner ?? defaultRunner;
   const listing = await nftList(runner, ['table', 'inet', MASQ_TABLE]);
   if (!listing) throw new Error(`ipMasq check failed: nft table ${T} not found`);
-  const comment = await nftRuleComment(network, ifname, containerID);
+  const comment = nftRuleComment(network, ifname, containerID);
   const mine = listing.rules.filter((r) => r.chain === MASQ_CHAIN && r.comment === comment);
   const missing = postroutingProblems(listing);
   for (const ip of ips.map(parse)) {

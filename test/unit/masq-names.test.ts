@@ -14,16 +14,16 @@ describe('chainName (utils.FormatChainName)', () => {
     ['cbr0', 'd3adb33f', 'CNI-ade9289bc26503b5512bc136'],
     ['', '', 'CNI-cf83e1357eefb8bdf1542850'],
     ['we"ird', 'abc', 'CNI-bef2e2c7e96b5ffbe4f5d607'],
-  ])('%s + %s', async (net, cid, want) => {
-    const got = await chainName(net, cid);
+  ])('%s + %s', (net, cid, want) => {
+    const got = chainName(net, cid);
     expect(got).toBe(want);
     expect(got).toHaveLength(28);
   });
 
-  it('MustFormatChainNameWithPrefix keeps 28 chars and rejects long prefixes', async () => {
-    expect(await chainNameWithPrefix('mqnet', 'ctr1', 'DN-')).toBe('CNI-DN-4b6424c6e351a1a3a8634');
-    await expect(formatHashWithPrefix(28, 'x'.repeat(28), 'a')).rejects.toThrow('invalid length');
-    await expect(formatHashWithPrefix(129, '', 'a')).rejects.toThrow('invalid length');
+  it('MustFormatChainNameWithPrefix keeps 28 chars and rejects long prefixes', () => {
+    expect(chainNameWithPrefix('mqnet', 'ctr1', 'DN-')).toBe('CNI-DN-4b6424c6e351a1a3a8634');
+    expect(() => formatHashWithPrefix(28, 'x'.repeat(28), 'a')).toThrow('invalid length');
+    expect(() => formatHashWithPrefix(129, '', 'a')).toThrow('invalid length');
   });
 });
 
@@ -53,8 +53,8 @@ describe('nftables masquerade comments', () => {
   it.each([
     ['mqnet', '459ad33c48fd578c'],
     ['mynet', 'd23676b4f2d9fe04'],
-  ])('network hash %s', async (net, want) => {
-    expect(await nftNetworkHash(net)).toBe(want);
+  ])('network hash %s', (net, want) => {
+    expect(nftNetworkHash(net)).toBe(want);
   });
 
   it.each([
@@ -66,15 +66,15 @@ describe('nftables masquerade comments', () => {
     // cut at 128 bytes (knftables.CommentLengthMax)
     ['n'.repeat(60), 'eth0', 'c'.repeat(64),
       `3b457a62ab577ef7-7db77e9400bcaff0, net: ${'n'.repeat(60)}, if: eth0, id: ${'c'.repeat(12)}`],
-  ])('%s %s %s', async (net, ifname, cid, want) => {
-    const got = await nftRuleComment(net, ifname, cid);
+  ])('%s %s %s', (net, ifname, cid, want) => {
+    const got = nftRuleComment(net, ifname, cid);
     expect(got).toBe(want);
     expect(got.length).toBeLessThanOrEqual(128);
-    expect(got.startsWith(await nftInstanceHash(net, ifname, cid))).toBe(true);
+    expect(got.startsWith(nftInstanceHash(net, ifname, cid))).toBe(true);
   });
 
-  it('never leaves a broken character at the cut', async () => {
-    const got = await nftRuleComment('é'.repeat(60), 'eth0', 'c');
+  it('never leaves a broken character at the cut', () => {
+    const got = nftRuleComment('é'.repeat(60), 'eth0', 'c');
     expect(Buffer.byteLength(got)).toBeLessThanOrEqual(128);
     expect(got).not.toContain('\ufffd');
   });
