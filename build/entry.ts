@@ -1,6 +1,6 @@
 // The multi-call executable's entry: it owns the process. It picks what to run from
 // the name it was invoked as (busybox style) or its first argument: a plugin, `daemon`,
-// or `daemon-worker`. Built into a V8 startup snapshot: everything at top level (module
+// `daemon-worker`, or `install`. Built into a V8 startup snapshot: everything at top level (module
 // init, the plugin registry, a warm-up of every verb) runs at build time; only main()
 // runs per exec.
 import * as v8 from 'node:v8';
@@ -9,6 +9,7 @@ import type { LocalTable, Plugin } from '../lib/cni/plugin';
 import { run } from '../lib/cni/skel';
 import { runDaemon } from '../lib/daemon/server';
 import { runWorker } from '../lib/daemon/worker';
+import { runInstall } from '../lib/install/install';
 import { plugins, warmups } from './registry';
 import { warmup } from './warmup';
 import { warmupNetlink } from './warmup-netlink';
@@ -21,8 +22,9 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
   const local: LocalTable | undefined = process.getBuiltinModule('node:sea').isSea() ? { plugins: all, executable: process.execPath } : undefined;
   if (plugin) { process.exitCode = await run(plugin, processIO(local)); return; }
   if (argv[0] === 'daemon') { process.exitCode = await runDaemon(argv.slice(1), log); return; }
+  if (argv[0] === 'install') { process.exitCode = runInstall(argv.slice(1), log); return; }
   if (argv[0] === 'daemon-worker') { runWorker(all, (line) => log(`[${process.pid}] ${line}`), local); return; }
-  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\``);
+  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
   process.exitCode = 1;
 }
 
