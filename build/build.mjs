@@ -4,7 +4,7 @@
 //   1. plugin registry and standalone ajv validators (build/gen.mjs)   2. the C addon (node-gyp, offline)
 //   3. esbuild bundle              4. SEA + snapshot via @yao-pkg/pkg's API   5. links
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -24,7 +24,7 @@ step('addon (node-gyp)');
 const gyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 execFileSync(process.execPath, [gyp, 'rebuild', '--nodedir=/usr', '--silent'], { cwd: join(root, 'lib/native'), stdio: 'inherit' });
 const addon = join(root, 'lib/native/build/Release/cnits.node');
-// names the extracted addon in /run/cnits: a new build never loads an old file
+// names the addon file beside cnits (and in /run/cnits): a new build never loads an old file
 const addonId = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
 
 step('bundle (esbuild)');
@@ -58,6 +58,11 @@ async function seaBuild(out, seaConfig) {
   execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', `-DCNITS_BUILD_ID="${buildId}"`,
     '-o', join(dirname(out), 'cnits-shim'), join(root, 'lib/daemon/shim.c')], { stdio: 'inherit' });
   for (const name of pluginNames()) symlinkSync('cnits-shim', join(dirname(out), name));
+  // the addon beside cnits, where lib/native/load.ts looks first: the dir of the executable
+  // is on a filesystem that allows exec, unlike /run or /tmp on many nodes
+  const beside = join(dirname(out), `.cnits-${addonId}.node`);
+  writeFileSync(`${beside}.tmp`, readFileSync(addon), { mode: 0o644 });
+  renameSync(`${beside}.tmp`, beside);
 }
 await seaBuild(join(bin, 'cnits'), { useSnapshot: true });
 // A V8 startup snapshot only loads on a CPU with the features of the build machine

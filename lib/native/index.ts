@@ -1,5 +1,6 @@
 // Loader and typed surface of the C addon (lib/native/addon.c). The addon only
 // makes syscalls; it is loaded lazily, on first use, so VERSION never pays for it.
+import { loadFrom, places } from './load';
 export interface Addon {
   flock(fd: number, op: number): void;
   /** socket(AF_NETLINK) created, bound and configured inside nsPath (null: this netns); one C call. */
@@ -31,14 +32,13 @@ export function flock(fd: number, op: typeof LOCK_EX | typeof LOCK_SH | typeof L
   native().flock(fd, op);
 }
 
-// In the standalone executable the addon is a SEA asset. It is extracted once per
-// build into a root-only cache dir and dlopen'ed from there (0.2 ms; extracting it
-// on every exec costs ~1 ms); where that dir is not safe to use, it goes through a
-// private temp dir that is removed right after dlopen (the mapping outlives the file).
+// In the standalone executable the addon is a SEA asset, dlopen'ed from a file beside the
+// executable (written at build and install time; the one place sure to allow exec), else
+// from a root-only cache in /run/cnits, else from a private temp dir: see ./load.ts. The
+// happy path is one lstat and the dlopen (0.2 ms; extracting the asset costs ~1 ms).
 // From source (tests, tools) it is lib/native/build/Release/cnits.node.
 declare const __CNITS_ADDON_ID__: string | undefined;
 const addonId = typeof __CNITS_ADDON_ID__ === 'string' ? __CNITS_ADDON_ID__ : 'dev';
-export const addonCacheDir = '/run/cnits';
 
 function load(): Addon {
   const mod = { exports: {} as Addon };
@@ -48,57 +48,18 @@ function load(): Addon {
     return mod.exports;
   }
   const fs = process.getBuiltinModule('node:fs');
-  const path = process.getBuiltinModule('node:path');
-  const cached = path.join(addonCacheDir, `cnits-${addonId}.node`);
-  if (trustedCache(fs, cached)) {
-    process.dlopen(mod, cached);
-    return mod.exports;
-  }
-  const bytes = new Uint8Array(sea.getAsset('cnits.node'));
-  if (fillCache(fs, cached, bytes)) {
-    process.dlopen(mod, cached);
-    return mod.exports;
-  }
   const os = process.getBuiltinModule('node:os');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnits-'));
-  try {
-    const file = path.join(dir, 'cnits.node');
-    fs.writeFileSync(file, bytes, { mode: 0o700 });
-    process.dlopen(mod, file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return mod.exports;
-}
-
-type Fs = typeof import('node:fs');
-
-/** The cache dir and file must be ours (euid), not writable by others, and not symlinks. */
-function trustedCache(fs: Fs, file: string): boolean {
-  try {
-    const uid = process.geteuid?.() ?? -1;
-    const d = fs.lstatSync(addonCacheDir);
-    const f = fs.lstatSync(file);
-    return d.isDirectory() && d.uid === uid && (d.mode & 0o022) === 0 && f.isFile() && f.uid === uid && (f.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
-}
-
-/** Writes the cache file atomically (temp name + rename); false if the dir cannot be made safe. */
-function fillCache(fs: Fs, file: string, bytes: Uint8Array): boolean {
-  try {
-    fs.mkdirSync(addonCacheDir, { mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-  }
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, bytes, { mode: 0o700, flag: 'wx' });
-    fs.renameSync(tmp, file);
-    return trustedCache(fs, file);
-  } catch {
-    fs.rmSync(tmp, { force: true });
-    return false;
-  }
+  const path = process.getBuiltinModule('node:path');
+  // execPath comes from /proc/self/exe: already the real path, no symlink to resolve
+  const list = places(path.dirname(process.execPath), addonId, os.tmpdir());
+  return loadFrom(list, {
+    fs,
+    bytes: () => new Uint8Array(sea.getAsset('cnits.node')),
+    dlopen: (file) => {
+      process.dlopen(mod, file);
+      return mod.exports;
+    },
+    euid: process.geteuid?.() ?? -1,
+    exeOwner: () => fs.statSync(process.execPath).uid,
+  });
 }
