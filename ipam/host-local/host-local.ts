@@ -129,9 +129,15 @@ function check(open: StoreFactory, args: CmdArgs): void {
 }
 
 /**
- * Releases every lease whose attachment is not in cni.dev/valid-attachments
- * (legacy leases holding only a container ID: kept if that ID is listed).
- * Without the key there is nothing to compare with, so nothing is released.
+ * Releases every lease of this config's range sets whose attachment is not in
+ * cni.dev/valid-attachments (legacy leases holding only a container ID: kept if that ID is
+ * listed). Without the key there is nothing to compare with, so nothing is released.
+ *
+ * Leases outside this config's range sets are never released: the directory is keyed by
+ * network name and dataDir only, so another config with the same name (another runtime's, or
+ * one in another conf dir) may share it, and the runtime's list names only the attachments
+ * of the config it was given. What GC cannot prove to be its own it leaves to its owner's
+ * DEL and GC. Leases of ranges removed from the config are still freed by their DEL.
  */
 function gc(open: StoreFactory, args: CmdArgs): void {
   const conf = loadConfig(args);
@@ -139,9 +145,15 @@ function gc(open: StoreFactory, args: CmdArgs): void {
   if (!valid) return;
   const keys = new Set(valid.map((a) => goTrimSpace(leaseContent(a.containerID, a.ifname))));
   const ids = new Set(valid.map((a) => goTrimSpace(a.containerID)));
+  const index = new RangeIndex(conf.ranges);
+  const ours = (name: string): boolean => {
+    const ip = parseIPNum(name);
+    return ip !== undefined && index.find(ip) !== undefined;
+  };
   withStore(open, conf, (store) =>
     locked(store, () => {
       for (const lease of store.listAll()) {
+        if (!ours(lease.ip)) continue;
         const keep =
           lease.ifname === undefined ? ids.has(lease.containerID) : keys.has(leaseContent(lease.containerID, lease.ifname));
         if (!keep) store.release(lease.ip);
