@@ -72,13 +72,16 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
 
   let vlanGw: Link | undefined;
   if (conf.isGateway) {
+    const forwarding = new Set<string>();
     for (const ip of result.ips ?? []) {
       if (!ip.gateway) continue;
       const prefix = ip.address.split('/')[1];
       if (conf.vlan) vlanGw ??= ensureVlanGateway(host, br, conf, undo);
       ensureGatewayAddr(host, vlanGw ?? br, `${ip.gateway}/${prefix}`, conf);
-      host.sysctl(ip.gateway.includes(':') ? 'net/ipv6/conf/all/forwarding' : 'net/ipv4/ip_forward', '1');
+      forwarding.add(ip.gateway.includes(':') ? 'net/ipv6/conf/all/forwarding' : 'net/ipv4/ip_forward');
     }
+    // once per family after its gateways, as the reference's enableIPForward (not once per address)
+    for (const knob of forwarding) host.sysctl(knob, '1');
   }
   if (!conf.disableContainerInterface) {
     if (!result.ips?.length) cont.setLink(contIndex, { up: true });

@@ -25,6 +25,7 @@ export function ensureBridge(nl: Netlink, conf: BridgeConf, undo: Undo): Link {
   const vlanFiltering = conf.vlan !== 0 || conf.trunk.length > 0;
   if (br && br.kind !== 'bridge') throw new CniError(Code.Internal, `"${conf.bridge}" already exists but is not a bridge`);
   if (!br) {
+    let created = true;
     try {
       nl.addLink({ kind: 'bridge', name: conf.bridge, mac: randomMac(), ...(conf.mtu && { mtu: conf.mtu }),
         ...(vlanFiltering && { bridge: { vlanFiltering: true } }) });
@@ -32,11 +33,13 @@ export function ensureBridge(nl: Netlink, conf: BridgeConf, undo: Undo): Link {
       if (!(err instanceof NetlinkError && err.code === 'EEXIST')) {
         throw vlanFiltering ? vlanError(conf, err) : failed(`could not add "${conf.bridge}"`, err);
       }
+      created = false; // a concurrent ADD made it between our lookup and our add: theirs, never undone by us
     }
     br = nl.linkByName(conf.bridge);
+    if (br.kind !== 'bridge') throw new CniError(Code.Internal, `"${conf.bridge}" already exists but is not a bridge`);
     const index = br.index;
-    // only ours to remove while no other attachment uses it
-    undo.push('bridge', () => { if (nl.links({ master: index }).length === 0) nl.delLink(index); });
+    // only a bridge this ADD made, and only while no other attachment uses it
+    if (created) undo.push('bridge', () => { if (nl.links({ master: index }).length === 0) nl.delLink(index); });
   } else if (br.mac) {
     nl.setLink(br.index, { mac: br.mac });
   }
