@@ -1,9 +1,9 @@
 // The multi-call executable's entry: it owns the process. It picks what to run from
 // the name it was invoked as (busybox style) or its first argument: a plugin, `daemon`,
-// or `daemon-worker`. Only main() runs per exec. In the SEA everything at top level
+// `daemon-worker`, or `install`. Only main() runs per exec. In the SEA everything at top level
 // (module init, the plugin registry, a warm-up of every verb) runs at build time, into
 // the V8 startup snapshot; in the bun build, which has no snapshot, top level runs on
-// every exec, so what one verb does not need (the daemon, the warm-up) is imported lazily.
+// every exec, so what one verb does not need (the daemon, install, the warm-up) is imported lazily.
 import { processIO, writeAll } from '../lib/cni/process-io';
 import type { LocalTable, Plugin } from '../lib/cni/plugin';
 import { run } from '../lib/cni/skel';
@@ -22,12 +22,17 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
     process.exitCode = await runDaemon(argv.slice(1), log);
     return;
   }
+  if (argv[0] === 'install') {
+    const { runInstall } = await import('../lib/install/install');
+    process.exitCode = runInstall(argv.slice(1), log);
+    return;
+  }
   if (argv[0] === 'daemon-worker') {
     const { runWorker } = await import('../lib/daemon/worker');
     runWorker(all, (line) => log(`[${process.pid}] ${line}`), local);
     return;
   }
-  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\``);
+  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
   process.exitCode = 1;
 }
 

@@ -75,7 +75,8 @@ export function genValidators() {
   return outs;
 }
 
-const valueKeywords = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum', 'pattern', 'minLength', 'maxLength', 'format', 'errorMessage']);
+// counts (maxItems) are value rules too: a DEL of a list ADD would refuse as too long still cleans up
+const valueKeywords = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum', 'pattern', 'minLength', 'maxLength', 'format', 'errorMessage', 'minItems', 'maxItems']);
 
 /** The schema without its value rules: only the JSON types of each key remain. */
 function typesOnly(schema) {

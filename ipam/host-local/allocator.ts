@@ -17,10 +17,21 @@ export class IPAllocator {
   get(id: string, ifname: string, requested?: IPNum): IPConfig {
     this.store.lock();
     try {
-      return requested ? this.getRequested(id, ifname, requested) : this.getNext(id, ifname);
+      if (requested) return this.getRequested(id, ifname, requested);
+      const held = this.store.getByID(id, ifname).map(parseIPNum).find((ip) => ip && rangeFor(this.set, ip));
+      return this.getNext(id, ifname, held);
     } finally {
       this.store.unlock();
     }
+  }
+
+  /**
+   * get() for a caller that holds the store lock and has already looked up the first
+   * address (id, ifname) holds in this set, if any: host-local's ADD reads the leases once
+   * for all its range sets instead of once per set.
+   */
+  allocate(id: string, ifname: string, requested: IPNum | undefined, held: IPNum | undefined): IPConfig {
+    return requested ? this.getRequested(id, ifname, requested) : this.getNext(id, ifname, held);
   }
 
   private getRequested(id: string, ifname: string, ip: IPNum): IPConfig {
@@ -33,15 +44,10 @@ export class IPAllocator {
     return { address: `${formatIPNum(ip)}/${r.prefix}`, gateway: formatIPNum(r.gateway) };
   }
 
-  private getNext(id: string, ifname: string): IPConfig {
+  private getNext(id: string, ifname: string, held: IPNum | undefined): IPConfig {
     // ADD is deliberately not idempotent: a second address for the same
     // attachment in this set is refused (duplicate allocation, PR #328)
-    for (const name of this.store.getByID(id, ifname)) {
-      const ip = parseIPNum(name);
-      if (ip && rangeFor(this.set, ip)) {
-        throw internal(`${formatIPNum(ip)} has been allocated to ${id}, duplicate allocation is not allowed`);
-      }
-    }
+    if (held) throw internal(`${formatIPNum(held)} has been allocated to ${id}, duplicate allocation is not allowed`);
     const iter = this.iter();
     for (let c = iter.next(); c; c = iter.next()) {
       if (this.store.reserve(id, ifname, formatIPNum(c.ip), this.rangeID)) {

@@ -7,11 +7,14 @@ import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Route } from '../../lib/cni/types/current';
 import { validate } from '../../lib/cni/validate';
 import check from './generated/validate.cjs';
+import checkTypes from './generated/validate-types.cjs';
 import { parseCniArgs } from '../../lib/cni/args';
 import { type IPNum, formatCIDRNum, formatIPNum, parseCIDRNum, parseIPNum, parseIPOrCIDR, toIPNum } from '../../lib/ip';
 import { foldKeys } from './keys';
 import { FieldError, type RangeInput, canonicalizeRange } from './range';
-import { type RangeSet, checkRangeSet, setsOverlap } from './range-set';
+import { limits } from './limits';
+import { findOverlap, indexed, sortedByFamily } from './range-index';
+import { type RangeSet, checkRangeSet } from './range-set';
 import { defaultDataDir } from './store';
 
 import type { Opt } from '../../lib/cni/schema-parts';
@@ -132,23 +135,34 @@ function finishRanges(pending: PendingSet[], cniVersion: string): RangeSet[] {
     }
     return set;
   });
-  const v6 = sets.filter((s) => s[0]!.rangeStart.v6).length;
-  if (v6 > 1 || sets.length - v6 > 1) {
+  const v6Sets = sets.filter((s) => s[0]!.rangeStart.v6).length;
+  if (v6Sets > 1 || sets.length - v6Sets > 1) {
     if (!atLeast030(cniVersion)) throw configError('cniVersion', `CNI version ${cniVersion} does not support more than 1 address per family`);
   }
-  for (let i = 0; i < sets.length - 1; i++) {
-    for (let j = i + 1; j < sets.length; j++) {
-      if (setsOverlap(sets[i]!, sets[j]!)) {
-        throw configError(`${pending[i]!.field}, ${pending[j]!.field}`, `range set ${i} overlaps with ${j}`);
-      }
-    }
+  // within a set nothing overlaps any more, so any pair found is across two sets
+  const { v4, v6 } = sortedByFamily(indexed(sets));
+  const pair = findOverlap(v4) ?? findOverlap(v6);
+  if (pair) {
+    const [i, j] = [pair[0].set, pair[1].set];
+    throw configError(`${pending[i]!.field}, ${pending[j]!.field}`, `range set ${i} overlaps with ${j}`);
   }
   return sets;
 }
 
+function checkTotals(sets: number, requestedIPs: number): void {
+  if (sets > limits.rangeSets) {
+    throw configError('runtimeConfig.ipRanges, ipam.subnet, ipam.ranges', `${sets} range sets in all, more than the limit of ${limits.rangeSets}`);
+  }
+  if (requestedIPs > limits.requestedIPs) {
+    throw configError('CNI_ARGS IP, args.cni.ips, runtimeConfig.ips', `${requestedIPs} requested addresses in all, more than the limit of ${limits.requestedIPs}`);
+  }
+}
+
 /** Parses, validates and normalises host-local's view of the network config and CNI_ARGS. */
 export function loadConfig(args: CmdArgs): HostLocalConfig {
-  const raw = validate(check, foldKeys(args.conf));
+  // the size limits (./limits.ts) are for ADD and CHECK; the other verbs check JSON types only
+  const full = args.command === 'ADD' || args.command === 'CHECK';
+  const raw = validate(full ? check : checkTypes, foldKeys(args.conf));
   const ipam = raw.ipam;
   const fromRanges = pendingSets('ipam.ranges', ipam.ranges);
   const legacy: PendingSet[] = [];
@@ -172,6 +186,8 @@ export function loadConfig(args: CmdArgs): HostLocalConfig {
 
   const pending = [...fromRuntime, ...legacy, ...fromRanges];
   if (pending.length === 0) throw configError('ipam.ranges', 'no IP ranges specified');
+  // each source is within its limit (the schema); together they may not be
+  if (full) checkTotals(pending.length, requestedIPs.length);
   const cniVersion = args.conf.cniVersion;
   const ranges = finishRanges(pending, cniVersion);
 

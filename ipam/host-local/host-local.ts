@@ -7,8 +7,9 @@ import { type HostLocalConfig, loadConfig } from './config';
 import { DiskStore } from './disk-store';
 import { parseResolvConf } from './dns';
 import { type IPNum, formatIPNum, ipNumEqual, parseIPNum } from '../../lib/ip';
-import { rangeCapacity, rangeContains } from './range';
-import { setContains, setString } from './range-set';
+import { type Range, rangeCapacity } from './range';
+import { RangeIndex } from './range-index';
+import { setString } from './range-set';
 import { type Store, type StoreFactory, goTrimSpace, leaseContent } from './store';
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -33,68 +34,92 @@ function locked<T>(store: Store, fn: () => T): T {
   }
 }
 
-/** One address per range set; requested IPs go to the first set containing them. */
+/**
+ * One address per range set; requested IPs go to the first set containing them. The store
+ * lock is held for the whole ADD, and the leases are read once for all sets (the reference
+ * locks and reads them once per set: quadratic in the number of sets).
+ */
 function add(open: StoreFactory, args: CmdArgs): Result {
   const conf = loadConfig(args);
   const result: Result = { cniVersion: currentVersion };
   if (conf.resolvConf) result.dns = parseResolvConf(conf.resolvConf);
-  return withStore(open, conf, (store) => {
-    const allocs: IPAllocator[] = [];
-    const releaseAll = (): void => {
-      for (const a of allocs) {
-        try {
-          a.release(args.containerID, args.ifName);
-        } catch {
-          // best effort, as the reference
-        }
-      }
-    };
-    // keyed by text: the same address requested twice is one request
-    const pending = new Map<string, IPNum>();
-    for (const ip of conf.requestedIPs) if (!pending.has(formatIPNum(ip))) pending.set(formatIPNum(ip), ip);
+  const index = new RangeIndex(conf.ranges);
+  const { bySet: requested, unplaced } = placeRequested(conf.requestedIPs, index);
+  return withStore(open, conf, (store) => locked(store, () => {
+    const { containerID: id, ifName } = args;
+    const held = heldBySet(store.getByID(id, ifName), index);
     const ips: IPConfig[] = [];
     conf.ranges.forEach((set, idx) => {
-      const alloc = new IPAllocator(set, store, idx);
-      let requested: IPNum | undefined;
-      for (const [key, ip] of pending) {
-        if (setContains(set, ip)) {
-          requested = ip;
-          pending.delete(key);
-          break;
-        }
-      }
       try {
-        ips.push(alloc.get(args.containerID, args.ifName, requested));
+        ips.push(new IPAllocator(set, store, idx).allocate(id, ifName, requested.get(idx), held.get(idx)));
       } catch (err) {
-        releaseAll();
+        releaseAttachment(store, id, ifName, idx);
         throw internal(`failed to allocate for range ${idx}: ${errText(err)}`, err);
       }
-      allocs.push(alloc);
     });
-    if (pending.size > 0) {
-      releaseAll();
-      throw internal(`failed to allocate all requested IPs: ${[...pending.keys()].join(' ')}`);
+    if (unplaced.length > 0) {
+      releaseAttachment(store, id, ifName, conf.ranges.length);
+      throw internal(`failed to allocate all requested IPs: ${unplaced.join(' ')}`);
     }
     result.ips = ips;
     if (conf.routes.length > 0) result.routes = conf.routes;
     return result;
-  });
+  }));
 }
 
-/** Releases what (containerID, ifname) holds, once per range set as the reference; idempotent. */
+/**
+ * Each requested address (the same text twice is one request) goes to the range set that
+ * holds it, the first one asked for winning; the others are reported as not allocated.
+ */
+function placeRequested(requestedIPs: readonly IPNum[], index: RangeIndex): { bySet: Map<number, IPNum>; unplaced: string[] } {
+  const bySet = new Map<number, IPNum>();
+  const unplaced: string[] = [];
+  const seen = new Set<string>();
+  for (const ip of requestedIPs) {
+    const key = formatIPNum(ip);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const at = index.find(ip);
+    if (at && !bySet.has(at.set)) bySet.set(at.set, ip);
+    else unplaced.push(key);
+  }
+  return { bySet, unplaced };
+}
+
+/** Per range set, the first address (in name order) the attachment already holds there. */
+function heldBySet(names: readonly string[], index: RangeIndex): Map<number, IPNum> {
+  const held = new Map<number, IPNum>();
+  for (const name of names) {
+    const ip = parseIPNum(name);
+    const at = ip && index.find(ip);
+    if (ip && at && !held.has(at.set)) held.set(at.set, ip);
+  }
+  return held;
+}
+
+/**
+ * What the reference's one ReleaseByID per range set does, in at most two calls: the first
+ * frees the attachment's leases (or, if it has none, the legacy ones holding only its
+ * container ID), the second the legacy ones; any further call finds nothing. Lock held.
+ * Returns the errors, each call being tried.
+ */
+function releaseAttachment(store: Store, id: string, ifname: string, sets: number): string[] {
+  const errs: string[] = [];
+  for (let i = 0; i < Math.min(sets, 2); i++) {
+    try {
+      store.releaseByID(id, ifname);
+    } catch (err) {
+      errs.push(errText(err));
+    }
+  }
+  return errs;
+}
+
+/** Releases what (containerID, ifname) holds, as the reference's once per range set; idempotent. */
 function del(open: StoreFactory, args: CmdArgs): void {
   const conf = loadConfig(args);
-  withStore(open, conf, (store) => {
-    const errs: string[] = [];
-    conf.ranges.forEach((set, idx) => {
-      try {
-        new IPAllocator(set, store, idx).release(args.containerID, args.ifName);
-      } catch (err) {
-        errs.push(errText(err));
-      }
-    });
-    if (errs.length > 0) throw internal(errs.join(';'));
-  });
+  const errs = withStore(open, conf, (store) => locked(store, () => releaseAttachment(store, args.containerID, args.ifName, conf.ranges.length)));
+  if (errs.length > 0) throw internal(errs.join(';'));
 }
 
 function check(open: StoreFactory, args: CmdArgs): void {
@@ -104,9 +129,15 @@ function check(open: StoreFactory, args: CmdArgs): void {
 }
 
 /**
- * Releases every lease whose attachment is not in cni.dev/valid-attachments
- * (legacy leases holding only a container ID: kept if that ID is listed).
- * Without the key there is nothing to compare with, so nothing is released.
+ * Releases every lease of this config's range sets whose attachment is not in
+ * cni.dev/valid-attachments (legacy leases holding only a container ID: kept if that ID is
+ * listed). Without the key there is nothing to compare with, so nothing is released.
+ *
+ * Leases outside this config's range sets are never released: the directory is keyed by
+ * network name and dataDir only, so another config with the same name (another runtime's, or
+ * one in another conf dir) may share it, and the runtime's list names only the attachments
+ * of the config it was given. What GC cannot prove to be its own it leaves to its owner's
+ * DEL and GC. Leases of ranges removed from the config are still freed by their DEL.
  */
 function gc(open: StoreFactory, args: CmdArgs): void {
   const conf = loadConfig(args);
@@ -114,9 +145,15 @@ function gc(open: StoreFactory, args: CmdArgs): void {
   if (!valid) return;
   const keys = new Set(valid.map((a) => goTrimSpace(leaseContent(a.containerID, a.ifname))));
   const ids = new Set(valid.map((a) => goTrimSpace(a.containerID)));
+  const index = new RangeIndex(conf.ranges);
+  const ours = (name: string): boolean => {
+    const ip = parseIPNum(name);
+    return ip !== undefined && index.find(ip) !== undefined;
+  };
   withStore(open, conf, (store) =>
     locked(store, () => {
       for (const lease of store.listAll()) {
+        if (!ours(lease.ip)) continue;
         const keep =
           lease.ifname === undefined ? ids.has(lease.containerID) : keys.has(leaseContent(lease.containerID, lease.ifname));
         if (!keep) store.release(lease.ip);
@@ -134,13 +171,16 @@ function status(open: StoreFactory, args: CmdArgs): void {
     const ip = parseIPNum(name);
     if (ip) used.set(formatIPNum(ip), ip);
   }
+  // leases counted per range through the index: linear in leases plus ranges
+  const index = new RangeIndex(conf.ranges);
+  const taken = new Map<Range, bigint>();
+  for (const ip of used.values()) {
+    const at = index.find(ip);
+    if (at && !ipNumEqual(ip, at.range.gateway)) taken.set(at.range, (taken.get(at.range) ?? 0n) + 1n);
+  }
   conf.ranges.forEach((set, idx) => {
     let free = 0n;
-    for (const r of set) {
-      let taken = 0n;
-      for (const ip of used.values()) if (rangeContains(r, ip) && !ipNumEqual(ip, r.gateway)) taken++;
-      free += rangeCapacity(r) - taken;
-    }
+    for (const r of set) free += rangeCapacity(r) - (taken.get(r) ?? 0n);
     if (free <= 0n) {
       throw new CniError(Code.PluginNotAvailable, `no IP addresses available in range set ${idx} (${setString(set)})`);
     }

@@ -2,6 +2,7 @@
 // pool, plus the round-robin iterator of allocator.go (RangeIter).
 import { type IPNum, formatIPNum, ipNumEqual, nextIPNum } from '../../lib/ip';
 import { type Range, FieldError, rangeContains, rangesOverlap, rangeString } from './range';
+import { findOverlap, sortedByFamily } from './range-index';
 
 export type RangeSet = Range[];
 
@@ -26,8 +27,9 @@ export function setString(set: RangeSet): string {
 
 /**
  * The set-level checks of RangeSet.Canonicalize (ranges already canonical):
- * non-empty, one family, no two ranges overlapping. Throws FieldError with the
- * index of the offending range as key ('' for the set itself).
+ * non-empty, one family, no two ranges overlapping (one sort and sweep, not the
+ * reference's pairwise loop). Throws FieldError with the index of the offending
+ * range as key ('' for the set itself).
  */
 export function checkRangeSet(set: RangeSet): void {
   if (set.length === 0) throw new FieldError('', 'empty range set');
@@ -35,12 +37,11 @@ export function checkRangeSet(set: RangeSet): void {
   set.forEach((r, i) => {
     if (r.rangeStart.v6 !== fam) throw new FieldError(`[${i}]`, 'mixed address families');
   });
-  for (let i = 0; i < set.length - 1; i++) {
-    for (let j = i + 1; j < set.length; j++) {
-      if (rangesOverlap(set[i]!, set[j]!)) {
-        throw new FieldError(`[${j}]`, `subnets ${rangeString(set[i]!)} and ${rangeString(set[j]!)} overlap`);
-      }
-    }
+  const { v4, v6 } = sortedByFamily(set.map((range, idx) => ({ set: 0, idx, range })));
+  const pair = findOverlap(fam ? v6 : v4);
+  if (pair) {
+    const [a, b] = pair;
+    throw new FieldError(`[${b.idx}]`, `subnets ${rangeString(a.range)} and ${rangeString(b.range)} overlap`);
   }
 }
 

@@ -6,6 +6,7 @@
 // before validating.
 import type { JSONSchemaType } from 'ajv';
 import { type Opt, optInt, optStr } from '../../lib/cni/schema-parts';
+import { limits } from './limits';
 
 export interface RawRange {
   subnet: string;
@@ -48,7 +49,10 @@ export interface Raw {
 }
 
 const str = { type: 'string' } as const;
-const ipList = { type: 'array', nullable: true, items: str } as const;
+const ipList = {
+  type: 'array', nullable: true, items: str,
+  maxItems: limits.requestedIPs, errorMessage: `{length} requested addresses, more than the limit of ${limits.requestedIPs}`,
+} as const;
 
 const range = {
   type: 'object',
@@ -57,7 +61,14 @@ const range = {
 } as const;
 
 /** [[Range, ...], ...]: a list of range sets */
-const rangeSets = { type: 'array', nullable: true, items: { type: 'array', items: range } } as const;
+const rangeSets = {
+  type: 'array', nullable: true,
+  maxItems: limits.rangeSets, errorMessage: `{length} range sets, more than the limit of ${limits.rangeSets}`,
+  items: {
+    type: 'array', items: range,
+    maxItems: limits.rangesPerSet, errorMessage: `{length} ranges in one range set, more than the limit of ${limits.rangesPerSet}`,
+  },
+} as const;
 
 const route = {
   type: 'object',
@@ -89,7 +100,10 @@ export const schema: JSONSchemaType<Raw> = {
         rangeStart: optStr,
         rangeEnd: optStr,
         gateway: optStr,
-        routes: { type: 'array', nullable: true, items: route },
+        routes: {
+          type: 'array', nullable: true, items: route,
+          maxItems: limits.routes, errorMessage: `{length} routes, more than the limit of ${limits.routes}`,
+        },
         dataDir: optStr,
         resolvConf: optStr,
       },

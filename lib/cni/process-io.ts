@@ -7,7 +7,7 @@ export function processIO(local?: LocalTable): IO {
   return {
     ...(local && { local }),
     env: process.env,
-    readStdin: () => readAll(0),
+    readStdin: (max) => readAll(0, max),
     stdout: (t) => writeAll(1, t),
     stderr: (t) => writeAll(2, t),
     netnsId,
@@ -24,10 +24,11 @@ export function netnsId(path: string): string | undefined {
   }
 }
 
-export function readAll(fd: number): Buffer {
+/** Reads fd to its end, or until it has read more than `max` bytes (the caller refuses that much). */
+export function readAll(fd: number, max = Infinity): Buffer {
   const chunks: Buffer[] = [];
   const buf = Buffer.allocUnsafe(65536);
-  for (;;) {
+  for (let total = 0; total <= max; ) {
     let n: number;
     try {
       n = readSync(fd, buf, 0, buf.length, null);
@@ -39,6 +40,7 @@ export function readAll(fd: number): Buffer {
     }
     if (n === 0) break;
     chunks.push(Buffer.from(buf.subarray(0, n)));
+    total += n;
   }
   return Buffer.concat(chunks);
 }

@@ -2,7 +2,8 @@
 // configuration"), typed with ajv's JSONSchemaType so a schema and its TypeScript type
 // cannot drift. Optional keys are `nullable`: Go's encoding/json takes null as absent.
 // `errorMessage` (an annotation build/gen.mjs registers) is the text validate() prints
-// after the field name when that subschema fails: {value} and {json} stand for the value.
+// after the field name when that subschema fails: {value} and {json} stand for the value,
+// {length} for a list's length.
 import type { JSONSchemaType } from 'ajv';
 import type { DNS } from './types/current';
 

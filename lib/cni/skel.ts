@@ -8,8 +8,11 @@ import { goQuoteList, negotiateVersion, versionAtLeast } from './types/version';
 
 export interface IO {
   env: Record<string, string | undefined>;
-  /** reads all of stdin; only called for verbs that take a config */
-  readStdin(): Buffer;
+  /**
+   * reads all of stdin; only called for verbs that take a config. May stop once it has more
+   * than `max` bytes: the config is refused then, so the rest need not be buffered.
+   */
+  readStdin(max?: number): Buffer;
   stdout(text: string): void;
   stderr(text: string): void;
   /** dev+inode of a netns path, to refuse the plugin's own netns (code 8); undefined if not a file */
@@ -44,6 +47,15 @@ export function about(plugin: Plugin): string {
   return `CNI ${plugin.name} plugin cni-ts ${suiteVersion}`;
 }
 
+/**
+ * The largest network configuration taken on stdin: 1 MiB. Real configs are a few KiB; the
+ * largest legitimate ones are GC's cni.dev/valid-attachments lists (~100 bytes per attachment
+ * with 64-hex container IDs: 1 MiB is ~10,000 attachments on one network of one node) and
+ * prevResults of many addresses. Anything bigger is a runaway generator, and parsing and
+ * checking it would only delay the error; refused before JSON.parse.
+ */
+export const maxStdinBytes = 1 << 20;
+
 const minVersion: Partial<Record<Verb, string>> = { CHECK: '0.4.0', GC: '1.1.0', STATUS: '1.1.0' };
 
 async function dispatch(plugin: Plugin, io: IO): Promise<string | undefined> {
@@ -55,9 +67,12 @@ async function dispatch(plugin: Plugin, io: IO): Promise<string | undefined> {
   }
   let stdin: Buffer;
   try {
-    stdin = io.readStdin();
+    stdin = io.readStdin(maxStdinBytes);
   } catch (err) {
     throw new CniError(Code.IOFailure, `error reading from stdin: ${(err as Error).message}`);
+  }
+  if (stdin.length > maxStdinBytes) {
+    throw new CniError(Code.InvalidNetworkConfig, 'invalid network configuration', `stdin: more than ${maxStdinBytes} bytes (1 MiB), the limit of a network configuration`);
   }
   const conf = parseConf(stdin, plugin.versions);
 

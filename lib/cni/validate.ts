@@ -40,8 +40,14 @@ function describe(e: AjvError): string {
   }
   // a value of the right JSON type outside its range or list: the key's own words
   const text = e.keyword !== 'type' ? e.parentSchema?.errorMessage : undefined;
-  if (text) return `${field}: ${text.replaceAll('{value}', String(e.data)).replaceAll('{json}', JSON.stringify(e.data))}`;
+  if (text) return `${field}: ${text.replace(/\{(value|json|length)\}/g, (_, k: string) => placeholder(k, e.data))}`;
   // a nullable key takes null too (Go's "absent"): say so, as a ['T', 'null'] type would
   const orNull = e.keyword === 'type' && e.parentSchema?.nullable ? ',null' : '';
   return `${field || 'config'} ${e.message ?? 'is invalid'}${orNull}`;
+}
+
+/** {value} and {json}: the value; {length}: a list's length (printing a list over its size limit would be the problem itself). */
+function placeholder(key: string, data: unknown): string {
+  if (key === 'length') return Array.isArray(data) ? String(data.length) : '';
+  return key === 'json' ? JSON.stringify(data) : String(data);
 }

@@ -10,7 +10,7 @@ import { type Link, type Netlink, NetlinkError, openNetlink } from '../../lib/ne
 import { start } from '../../lib/settle';
 import { type Undo, withUndo } from '../../lib/undo';
 import { type BridgeConf, loadConfig } from './config';
-import { containerPort, ensureBridge, ensureGatewayAddr, ensureVlanGateway, setupPort } from './host';
+import { GatewayAddrs, containerPort, ensureBridge, ensureVlanGateway, setupPort } from './host';
 
 export async function add(args: CmdArgs): Promise<Result> {
   const conf = loadConfig(args);
@@ -72,13 +72,18 @@ async function attach(host: Netlink, cont: Netlink, conf: BridgeConf, args: CmdA
 
   let vlanGw: Link | undefined;
   if (conf.isGateway) {
+    const forwarding = new Set<string>();
+    let gws: GatewayAddrs | undefined;
     for (const ip of result.ips ?? []) {
       if (!ip.gateway) continue;
       const prefix = ip.address.split('/')[1];
       if (conf.vlan) vlanGw ??= ensureVlanGateway(host, br, conf, undo);
-      ensureGatewayAddr(host, vlanGw ?? br, `${ip.gateway}/${prefix}`, conf);
-      host.sysctl(ip.gateway.includes(':') ? 'net/ipv6/conf/all/forwarding' : 'net/ipv4/ip_forward', '1');
+      gws ??= new GatewayAddrs(host, vlanGw ?? br, conf);
+      gws.ensure(`${ip.gateway}/${prefix}`);
+      forwarding.add(ip.gateway.includes(':') ? 'net/ipv6/conf/all/forwarding' : 'net/ipv4/ip_forward');
     }
+    // once per family after its gateways, as the reference's enableIPForward (not once per address)
+    for (const knob of forwarding) host.sysctl(knob, '1');
   }
   if (!conf.disableContainerInterface) {
     if (!result.ips?.length) cont.setLink(contIndex, { up: true });

@@ -2,7 +2,7 @@
 // as a bridge port, VLANs, and gateway addresses on the bridge.
 import { CniError, Code } from '../../lib/cni/errors';
 import { randomMac, randomVethName, trySysctl } from '../../lib/link';
-import { IFA_F, type Link, type Netlink, NetlinkError, parseCidr } from '../../lib/netlink';
+import { type Addr, IFA_F, type Link, type Netlink, NetlinkError, parseCidr } from '../../lib/netlink';
 import type { Undo } from '../../lib/undo';
 import type { BridgeConf } from './config';
 
@@ -25,6 +25,7 @@ export function ensureBridge(nl: Netlink, conf: BridgeConf, undo: Undo): Link {
   const vlanFiltering = conf.vlan !== 0 || conf.trunk.length > 0;
   if (br && br.kind !== 'bridge') throw new CniError(Code.Internal, `"${conf.bridge}" already exists but is not a bridge`);
   if (!br) {
+    let created = true;
     try {
       nl.addLink({ kind: 'bridge', name: conf.bridge, mac: randomMac(), ...(conf.mtu && { mtu: conf.mtu }),
         ...(vlanFiltering && { bridge: { vlanFiltering: true } }) });
@@ -32,11 +33,13 @@ export function ensureBridge(nl: Netlink, conf: BridgeConf, undo: Undo): Link {
       if (!(err instanceof NetlinkError && err.code === 'EEXIST')) {
         throw vlanFiltering ? vlanError(conf, err) : failed(`could not add "${conf.bridge}"`, err);
       }
+      created = false; // a concurrent ADD made it between our lookup and our add: theirs, never undone by us
     }
     br = nl.linkByName(conf.bridge);
+    if (br.kind !== 'bridge') throw new CniError(Code.Internal, `"${conf.bridge}" already exists but is not a bridge`);
     const index = br.index;
-    // only ours to remove while no other attachment uses it
-    undo.push('bridge', () => { if (nl.links({ master: index }).length === 0) nl.delLink(index); });
+    // only a bridge this ADD made, and only while no other attachment uses it
+    if (created) undo.push('bridge', () => { if (nl.links({ master: index }).length === 0) nl.delLink(index); });
   } else if (br.mac) {
     nl.setLink(br.index, { mac: br.mac });
   }
@@ -87,29 +90,48 @@ export function setupPort(nl: Netlink, br: Link, hostIndex: number, hostName: st
 }
 
 /**
- * Puts gw/prefix on the bridge (ensureAddr). Another IPv4 address, or an overlapping
- * IPv6 one, is replaced with forceAddress and an error without.
+ * The gateway addresses of one ADD on the bridge (ensureAddr). The bridge's addresses are
+ * read once per family and kept current here, so N gateways cost N adds, not N dumps.
  */
-export function ensureGatewayAddr(nl: Netlink, br: Link, gwCidr: string, conf: BridgeConf): void {
-  const want = parseCidr(gwCidr);
-  const v6 = want.bytes.length === 16;
-  for (const a of nl.addrs(br.index, v6 ? 10 : 2)) {
-    if (a.address === want.address && a.prefixLen === want.prefixLen) return;
-    if (v6 && (a.scope === 253 /* link */ || !sameNet(a.address, a.prefixLen, gwCidr))) continue;
-    if (!conf.forceAddress) {
-      throw new CniError(Code.Internal, `"${conf.bridge}" already has an IP address different from ${gwCidr}`);
-    }
-    nl.delAddr(br.index, `${a.address}/${a.prefixLen}`);
+export class GatewayAddrs {
+  private readonly known = new Map<number, Addr[]>();
+
+  constructor(private readonly nl: Netlink, private readonly br: Link, private readonly conf: BridgeConf) {}
+
+  private addrs(family: number): Addr[] {
+    let list = this.known.get(family);
+    if (!list) this.known.set(family, list = this.nl.addrs(this.br.index, family));
+    return list;
   }
-  try {
-    // no DAD for the gateway: the address is ours by IPAM, and a tentative gateway
-    // would drop the containers' IPv6 traffic for the first second or two
-    nl.addAddr(br.index, { address: want.address, prefixLen: want.prefixLen, ...(v6 && { flags: IFA_F.NODAD }) });
-  } catch (err) {
-    // a concurrent ADD on the same network put it there between our read and our add
-    // (the reference ignores EEXIST here too)
-    if (err instanceof NetlinkError && err.code === 'EEXIST') return;
-    throw failed(`could not add IP address to "${conf.bridge}"`, err);
+
+  /**
+   * Puts gw/prefix on the bridge. Another IPv4 address, or an overlapping IPv6 one, is
+   * replaced with forceAddress and an error without.
+   */
+  ensure(gwCidr: string): void {
+    const { nl, br, conf } = this;
+    const want = parseCidr(gwCidr);
+    const v6 = want.bytes.length === 16;
+    const list = this.addrs(v6 ? 10 : 2);
+    for (const a of [...list]) {
+      if (a.address === want.address && a.prefixLen === want.prefixLen) return;
+      if (v6 && (a.scope === 253 /* link */ || !sameNet(a.address, a.prefixLen, gwCidr))) continue;
+      if (!conf.forceAddress) {
+        throw new CniError(Code.Internal, `"${conf.bridge}" already has an IP address different from ${gwCidr}`);
+      }
+      nl.delAddr(br.index, `${a.address}/${a.prefixLen}`);
+      list.splice(list.indexOf(a), 1);
+    }
+    try {
+      // no DAD for the gateway: the address is ours by IPAM, and a tentative gateway
+      // would drop the containers' IPv6 traffic for the first second or two
+      nl.addAddr(br.index, { address: want.address, prefixLen: want.prefixLen, ...(v6 && { flags: IFA_F.NODAD }) });
+    } catch (err) {
+      // a concurrent ADD on the same network put it there between our read and our add
+      // (the reference ignores EEXIST here too)
+      if (!(err instanceof NetlinkError && err.code === 'EEXIST')) throw failed(`could not add IP address to "${conf.bridge}"`, err);
+    }
+    list.push({ family: v6 ? 10 : 2, index: br.index, address: want.address, prefixLen: want.prefixLen, scope: 0, flags: 0 });
   }
 }
 

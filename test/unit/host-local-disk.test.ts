@@ -201,6 +201,22 @@ describe('GC', () => {
     expect(files()).toEqual(['last_reserved_ip.0', 'lock', 'notes.txt']);
   });
 
+  it.each([
+    // [the config GC is run with, leases left] — two configs named "mynet" share the directory:
+    // A hands out 10.1.2.0/24, B 10.9.0.0/24; each GC lists only its own attachments
+    ['A', ['10.1.2.2', '10.9.0.2', '10.9.0.3']],
+    ['B', ['10.1.2.2', '10.1.2.3', '10.9.0.2']],
+  ])("GC of config %s leaves the other config's leases alone", async (which, left) => {
+    fs.mkdirSync(dir);
+    lease('10.1.2.2', 'a-keep\r\neth0');
+    lease('10.1.2.3', 'a-gone\r\neth0');
+    lease('10.9.0.2', 'b-keep\r\neth0');
+    lease('10.9.0.3', 'b-gone\r\neth0');
+    const [subnet, keep] = which === 'A' ? ['10.1.2.0/24', 'a-keep'] : ['10.9.0.0/24', 'b-keep'];
+    await funcs.gc!(cmd('GC', conf({ ranges: [[{ subnet }]] }, { 'cni.dev/valid-attachments': [{ containerID: keep, ifname: 'eth0' }] }), ''));
+    expect(files().filter((f) => /^\d/.test(f))).toEqual(left);
+  });
+
   it('releases nothing without an attachment list', async () => {
     setup();
     const before = files();

@@ -1,8 +1,12 @@
 // The skel with injected I/O: env table, version rules, error boundary.
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CniError, Code } from '../../lib/cni/errors';
 import type { CmdArgs, Plugin } from '../../lib/cni/plugin';
-import { run } from '../../lib/cni/skel';
+import { maxStdinBytes, run } from '../../lib/cni/skel';
+import { readAll } from '../../lib/cni/process-io';
 import { allVersions } from '../../lib/cni/types/version';
 
 function harness(env: Record<string, string | undefined>, stdin = '{"cniVersion":"1.1.0","name":"n"}', behave: Partial<Plugin['funcs']> = {}) {
@@ -20,14 +24,15 @@ function harness(env: Record<string, string | undefined>, stdin = '{"cniVersion"
   let stdout = '';
   let stderr = '';
   let stdinReads = 0;
+  let stdinMax: number | undefined;
   const io = {
     env,
-    readStdin: () => { stdinReads++; return Buffer.from(stdin); },
+    readStdin: (max?: number) => { stdinReads++; stdinMax = max; return Buffer.from(stdin); },
     stdout: (t: string) => { stdout += t; },
     stderr: (t: string) => { stderr += t; },
     netnsId: (p: string) => (p === '/proc/self/ns/net' || p === '/run/netns/self' ? 'host' : p.startsWith('/run/netns/') ? p : undefined),
   };
-  return { run: async () => ({ code: await run(plugin, io), stdout, stderr, stdinReads, calls, json: stdout ? JSON.parse(stdout) : undefined }) };
+  return { run: async () => ({ code: await run(plugin, io), stdout, stderr, stdinReads, stdinMax, calls, json: stdout ? JSON.parse(stdout) : undefined }) };
 }
 
 const full = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/x', CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin' };
@@ -163,5 +168,49 @@ describe('a result that cannot be printed in the config version', () => {
     }).run();
     expect(r.json).toEqual({ code: 999, msg: 'cannot convert: no valid IP addresses' });
     expect(dels).toEqual(['DEL']);
+  });
+});
+
+describe('stdin size', () => {
+  /** a valid config of exactly `size` bytes */
+  const sized = (size: number): string => {
+    const head = '{"cniVersion":"1.1.0","name":"n","pad":"';
+    return `${head}${'x'.repeat(size - head.length - 2)}"}`;
+  };
+
+  it.each([
+    ['1 KiB', 1024, true],
+    ['exactly the limit', maxStdinBytes, true],
+    ['one byte over', maxStdinBytes + 1, false],
+    ['4 MiB', 4 << 20, false],
+  ])('%s', async (_name, size, ok) => {
+    for (const cmd of ['ADD', 'DEL', 'CHECK']) {
+      const r = await harness({ ...full, CNI_COMMAND: cmd }, sized(size)).run();
+      expect(r.stdinMax).toBe(maxStdinBytes);
+      if (ok) {
+        expect([r.code, r.calls.length]).toEqual([0, 1]);
+      } else {
+        expect(r.json).toEqual({ code: 7, msg: 'invalid network configuration', details: `stdin: more than ${maxStdinBytes} bytes (1 MiB), the limit of a network configuration` });
+        expect(r.calls).toEqual([]);
+      }
+    }
+  });
+
+  it('readAll stops soon after the limit instead of buffering everything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnitsbig-'));
+    try {
+      const file = join(dir, 'big');
+      writeFileSync(file, Buffer.alloc(8 << 20, 120));
+      const fd = openSync(file, 'r');
+      try {
+        const got = readAll(fd, maxStdinBytes);
+        expect(got.length).toBeGreaterThan(maxStdinBytes);
+        expect(got.length).toBeLessThanOrEqual(maxStdinBytes + 65536);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
