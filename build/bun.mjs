@@ -25,6 +25,10 @@ export function bunCompile({ bundle, addon, out, scratch }) {
     '--target=bun-linux-x64-baseline', `--compile-executable-path=${bunBinary}`,
     // a CNI plugin runs in whatever cwd the runtime has: never read a .env or bunfig.toml from it
     '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
+    // JIT tier-up 10x later: a plugin exec runs most code once, and JIT threads compiling it
+    // cost CPU (bridge ADD 25 -> 20 ms) that parallel execs compete for; the daemon resets it
+    // (lib/runtime.ts longLived)
+    '--compile-jit-policy=10',
     '--asset=cnits.node', `--outfile=${out}`, basename(bundle)], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -7,7 +7,7 @@
 import { processIO, writeAll } from '../lib/cni/process-io';
 import type { LocalTable, Plugin } from '../lib/cni/plugin';
 import { run } from '../lib/cni/skel';
-import { standalone, start } from '../lib/runtime';
+import { longLived, standalone, start } from '../lib/runtime';
 import { plugins, warmups } from './registry';
 
 async function main(all: readonly Plugin[], argv0 = process.argv0, argv = process.argv.slice(2)): Promise<void> {
@@ -18,6 +18,7 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
   const local: LocalTable | undefined = standalone() ? { plugins: all, executable: process.execPath } : undefined;
   if (plugin) { process.exitCode = await run(plugin, processIO(local)); return; }
   if (argv[0] === 'daemon') {
+    longLived();
     const { runDaemon } = await import('../lib/daemon/server');
     process.exitCode = await runDaemon(argv.slice(1), log);
     return;
@@ -28,6 +29,7 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
     return;
   }
   if (argv[0] === 'daemon-worker') {
+    longLived();
     const { runWorker } = await import('../lib/daemon/worker');
     runWorker(all, (line) => log(`[${process.pid}] ${line}`), local);
     return;
