@@ -1,6 +1,7 @@
 // Installs the built executables into a CNI bin dir (default /opt/cni/bin):
-// copies `cnits` and `cnits-shim` and points one symlink per plugin at the shim
-// (which runs cnits itself unless `cnits daemon` serves it). Only our names are
+// copies `cnits`, `cnits-portable` and `cnits-shim` and points one symlink per plugin at
+// the shim (which runs cnits itself unless `cnits daemon` serves it, and cnits-portable
+// where cnits cannot start on the CPU). Only our names are
 // touched; every replacement is a rename, so a runtime exec'ing a plugin at the
 // same moment sees either the old or the new file, never a partial one.
 //   node build/install.mjs [--dir DIR] [--only host-local,bridge]
@@ -23,13 +24,15 @@ if (only && chosen.length !== only.split(',').length) {
 } else {
   mkdirSync(dir, { recursive: true });
   const tmp = (n) => join(dir, `.${n}.cnits-tmp`);
-  // the snapshot build starts only on a CPU like the build machine's (exit 14 otherwise)
+  // cnits-portable (no V8 snapshot) is what the shim runs where cnits cannot start. Where
+  // cnits cannot start here (another CPU than the build machine's: exit 14), both names get
+  // the portable build, which saves the failed first try on every exec.
   const probe = spawnSync(join(bin, 'cnits'), [], { env: { CNI_COMMAND: 'VERSION' }, argv0: 'host-local' });
-  const source = probe.status === 0 ? bin : join(root, 'dist', 'portable');
-  if (probe.status !== 0) console.log(`the snapshot build cannot start on this CPU (exit ${probe.status}): installing the portable build`);
-  // cnits first: a new shim must never find an old cnits next to it
-  for (const f of ['cnits', 'cnits-shim']) {
-    copyFileSync(join(source, f), tmp(f));
+  const fast = probe.status === 0 ? 'cnits' : 'cnits-portable';
+  if (probe.status !== 0) console.log(`the snapshot build cannot start on this CPU (exit ${probe.status}): installing the portable build as cnits too`);
+  // executables before the shim: a new shim must never find an old cnits(-portable) next to it
+  for (const [f, from] of [['cnits-portable', 'cnits-portable'], ['cnits', fast], ['cnits-shim', 'cnits-shim']]) {
+    copyFileSync(join(bin, from), tmp(f));
     renameSync(tmp(f), join(dir, f));
   }
   for (const n of chosen) {
@@ -37,5 +40,5 @@ if (only && chosen.length !== only.split(',').length) {
     symlinkSync('cnits-shim', tmp(n));
     renameSync(tmp(n), join(dir, n));
   }
-  console.log(`installed cnits, cnits-shim and ${chosen.join(', ')} into ${dir}`);
+  console.log(`installed cnits, cnits-portable, cnits-shim and ${chosen.join(', ')} into ${dir}`);
 }
