@@ -4,9 +4,11 @@
  * If the cnits daemon (`cnits daemon`) listens on its socket, the shim hands it this
  * invocation (plugin name, env, stdin, namespaces, cwd) and prints what it answers:
  * one Node start per node instead of one per verb. Otherwise -- no daemon, a socket
- * we may not use, a daemon of another build or in other namespaces -- it execs the
- * standalone `cnits` next to it with the same argv, env and stdin. Either way the
- * runtime sees the same stdout, stderr and exit status.
+ * we may not use, a daemon of another build or in other namespaces -- it runs the
+ * standalone `cnits` next to it with the same argv, env and stdin, or `cnits-portable`
+ * where cnits cannot start on this CPU (see fallback). Either way the runtime sees the
+ * same stdout and exit status. The shim is the supported entry: only it can answer
+ * (with CNI error JSON) when no build starts at all.
  *
  * Wire format (all integers little-endian u32; "str" = u32 length + bytes):
  *   request:  "CNTS" u32 version, str build, str plugin, str namespaces, str cwd,
@@ -15,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -130,6 +133,10 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
 /* runs `path` with our argv, env and fds; returns its wait status */
 static int attempt(const char *path, char **argv) {
+  /* blocked until `child` is set: a SIGTERM right at fork is forwarded, not lost */
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) { perror("cnits-shim: fork"); exit(1); }
@@ -138,10 +145,12 @@ static int attempt(const char *path, char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
     for (size_t i = 0; i < 4; i++) signal(forwarded[i], SIG_DFL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     execv(path, argv);
     _exit(127); /* the parent says why (access) */
   }
   child = pid;
+  sigprocmask(SIG_SETMASK, &old, NULL);
   int st;
   while (waitpid(pid, &st, 0) < 0) if (errno != EINTR) { perror("cnits-shim: waitpid"); exit(1); }
   child = 0;
@@ -168,8 +177,26 @@ static void end_as(int st) {
   exit(128 + WTERMSIG(st));
 }
 
+/*
+ * Remembers "this cnits does not start on this CPU" as an empty file in /run/cnits, named
+ * after the file's identity (a new install is a new inode: probed afresh). A failed try
+ * costs about two thirds of a portable start, on every exec; the marker saves that for a
+ * stat. It is safe: /run is emptied at boot (the CPU cannot change without one; a live
+ * migration keeps the guest's CPU model), and a wrong or forged marker only makes us run
+ * cnits-portable, which gives the same answers ~2 ms slower. 0 if cnits cannot be stat'ed.
+ */
+#define MARKER_DIR "/run/cnits"
+static int marker_of(const char *fast, char *out) {
+  struct stat st;
+  if (stat(fast, &st) < 0) return 0;
+  snprintf(out, PATH_MAX, MARKER_DIR "/no-snapshot-%llx-%llx-%llx.%lx-%llx", (unsigned long long)st.st_dev,
+           (unsigned long long)st.st_ino, (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec,
+           (unsigned long long)st.st_size);
+  return 1;
+}
+
 static void fallback(char **argv, const struct buf *in) {
-  char fast[PATH_MAX], portable[PATH_MAX], why[2][PATH_MAX + 128];
+  char fast[PATH_MAX], portable[PATH_MAX], marker[PATH_MAX], why[2][PATH_MAX + 128];
   path_of(fast, "cnits");
   path_of(portable, "cnits-portable");
   int replay = in || takes_stdin(getenv("CNI_COMMAND"));
@@ -177,12 +204,21 @@ static void fallback(char **argv, const struct buf *in) {
   struct sigaction sa = { .sa_handler = forward };
   for (size_t i = 0; i < 4; i++) sigaction(forwarded[i], &sa, NULL);
 
-  int st = attempt(fast, argv);
-  if (!not_started(fast, st, why[0], sizeof why[0])) end_as(st);
-  fprintf(stderr, "cnits-shim: %s; running cnits-portable\n", why[0]);
-  if (replay && lseek(0, 0, SEEK_SET) < 0) { perror("cnits-shim: stdin"); exit(1); }
-  st = attempt(portable, argv);
-  if (!not_started(portable, st, why[1], sizeof why[1])) end_as(st);
+  int known = marker_of(fast, marker), marked = known && access(marker, F_OK) == 0;
+  const char *order[2] = { marked ? portable : fast, marked ? fast : portable };
+  for (int i = 0; i < 2; i++) {
+    if (i && replay && lseek(0, 0, SEEK_SET) < 0) { perror("cnits-shim: stdin"); exit(1); }
+    int st = attempt(order[i], argv);
+    if (!not_started(order[i], st, why[i], sizeof why[i])) end_as(st);
+    if (i) break;
+    const char *note = "";
+    if (order[0] == fast && known && (WIFSIGNALED(st) || WEXITSTATUS(st) == 14)) {
+      mkdir(MARKER_DIR, 0700);
+      int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd >= 0) { close(fd); note = " (remembered until reboot or reinstall in "; }
+    }
+    fprintf(stderr, "cnits-shim: %s; running %s%s%s%s\n", why[0], strrchr(order[1], '/') + 1, note, *note ? marker : "", *note ? ")" : "");
+  }
   /* nothing was printed and nothing was done: say why, as CNI error JSON */
   char both[2 * sizeof why[0] + 4];
   snprintf(both, sizeof both, "%s; %s", why[0], why[1]);

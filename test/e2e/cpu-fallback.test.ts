@@ -5,7 +5,7 @@
 // starts the shim itself prints CNI error JSON. The real thing (an emulated old CPU
 // running the shipped dist/bin) is test/e2e/cpu-fallback.vm.test.ts. Subnet: 10.158.0.0/24.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exec, ours, pluginEnv, tempDir, type Call, type Outcome } from './helpers';
@@ -15,13 +15,19 @@ const v8Message = 'Failed to load the startup snapshot because it was built with
 
 /** fake `cnits` bodies: how a build that cannot start on this CPU ends */
 const broken = {
-  'exit 14 (snapshot rejected)': `echo '${v8Message}' >&2; exit 14`,
-  'SIGILL': 'kill -ILL $$',
+  'exit 14 (snapshot rejected)': `echo x >> "$(dirname "$0")/tries"; echo '${v8Message}' >&2; exit 14`,
+  'SIGILL': 'echo x >> "$(dirname "$0")/tries"; kill -ILL $$',
 } as const;
 type Fake = keyof typeof broken | 'missing';
 
 const dirs: (() => void)[] = [];
 afterAll(() => { for (const cleanup of dirs) cleanup(); });
+/** the marker a fallback leaves in /run/cnits (named in its stderr note): removed with the dirs */
+function markerOf(stderr: string): string | undefined {
+  const path = /\(remembered until reboot or reinstall in (\/run\/cnits\/no-snapshot-[^)]+)\)/.exec(stderr)?.[1];
+  if (path) dirs.push(() => rmSync(path, { force: true }));
+  return path;
+}
 
 /** a plugin dir: the real shim (as host-local), cnits-portable (real, or a fake body), a fake cnits */
 function pluginDir(fake: Fake, portable?: string): string {
@@ -83,6 +89,9 @@ describe.runIf(runnable)('shim falls back to cnits-portable when cnits cannot st
     const shipped = await hostLocal(ours, { command: 'VERSION' }, undefined, stdin);
     expect([version.code, version.stdout]).toEqual([0, shipped.stdout]);
     expect(version.stderr).toMatch(why);
+    // a snapshot failure is remembered: later execs run cnits-portable without trying cnits
+    const marker = markerOf(version.stderr);
+    expect(marker !== undefined && existsSync(marker)).toBe(fake !== 'missing');
 
     // the same ADD on two fresh networks: one through the fallback, one through the shipped dir
     const [a, b] = [conf(), conf()];
@@ -96,6 +105,24 @@ describe.runIf(runnable)('shim falls back to cnits-portable when cnits cannot st
     const del = await hostLocal(dir, { command: 'DEL', containerID: 'cpufb-c1' }, a.cf, stdin);
     expect([del.code, del.stdout]).toEqual([0, '']);
     expect(leases(a.net)).toEqual([]);
+    if (fake !== 'missing') {
+      expect(readFileSync(join(dir, 'tries'), 'utf8')).toBe('x\n');
+      expect([add.stderr, del.stderr]).toEqual(['', '']);
+    }
+  });
+
+  it('a marker is per installed file: a new cnits (reinstall) is tried again', async () => {
+    const dir = pluginDir('exit 14 (snapshot rejected)');
+    const first = await hostLocal(dir, { command: 'VERSION' }, undefined, 'pipe');
+    expect(markerOf(first.stderr)).toBeDefined();
+    // an install renames a new file into place: another inode
+    const body = readFileSync(join(dir, 'cnits'));
+    writeFileSync(join(dir, 'cnits.new'), body, { mode: 0o755 });
+    renameSync(join(dir, 'cnits.new'), join(dir, 'cnits'));
+    const second = await hostLocal(dir, { command: 'VERSION' }, undefined, 'pipe');
+    expect([second.code, second.stdout]).toEqual([first.code, first.stdout]);
+    expect(markerOf(second.stderr)).not.toBe(markerOf(first.stderr));
+    expect(readFileSync(join(dir, 'tries'), 'utf8')).toBe('x\nx\n');
   });
 
   it('does not run the plugin twice: a cnits that ran and failed (exit 1, CNI JSON) is the answer', async () => {
@@ -109,13 +136,15 @@ describe.runIf(runnable)('shim falls back to cnits-portable when cnits cannot st
   });
 
   it.each([
-    ['both exit 14', 'exit 14 (snapshot rejected)', `echo '${v8Message}' >&2; exit 14`, /cnits exited 14 .*; cnits-portable exited 14/],
-    ['cnits SIGILL, cnits-portable SIGILL', 'SIGILL', 'kill -ILL $$', /cnits died of SIGILL .*; cnits-portable died of SIGILL/],
+    // the second call finds the first one's marker: cnits-portable is tried first
+    ['both exit 14', 'exit 14 (snapshot rejected)', `echo '${v8Message}' >&2; exit 14`, /: cnits(-portable)? exited 14 .*; cnits(-portable)? exited 14 /],
+    ['cnits SIGILL, cnits-portable SIGILL', 'SIGILL', 'kill -ILL $$', /: cnits(-portable)? died of SIGILL .*; cnits(-portable)? died of SIGILL /],
   ] as const)('%s: the shim answers with CNI error JSON (999) itself', async (_name, fake, portable, msg) => {
     const dir = pluginDir(fake, portable);
     for (const command of ['VERSION', 'ADD']) {
       const r = await hostLocal(dir, { command }, conf().cf, 'pipe');
       expect(r.code, r.stdout + r.stderr).toBe(1);
+      markerOf(r.stderr);
       expect(r.json).toEqual({ code: 999, msg: expect.stringMatching(msg), details: expect.stringContaining(dir) });
     }
   });
