@@ -138,8 +138,10 @@ static int attempt(const char *path, char **argv) {
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
   pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) { perror("cnits-shim: fork"); exit(1); }
+  /* vfork: no page tables copied (~50 us less per exec than fork); the child only makes
+     syscalls on its own process state (dispositions, mask, pdeathsig) before execv */
+  pid_t pid = vfork();
+  if (pid < 0) { perror("cnits-shim: vfork"); exit(1); }
   if (pid == 0) {
     /* a runtime that SIGKILLs the shim (its timeout) must not leave the plugin running */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
