@@ -1,10 +1,12 @@
 // One command builds dist/bin/: the multi-call executable `cnits` (a Node SEA with a
-// V8 startup snapshot and the addon embedded), `cnits-shim` (C: hands an invocation to
-// `cnits daemon` if one runs, else execs cnits) and one symlink per plugin name.
+// V8 startup snapshot and the addon embedded), `cnits-portable` (the same without the
+// snapshot, for CPUs unlike the build machine's), `cnits-shim` (C: hands an invocation to
+// `cnits daemon` if one runs, else runs cnits, or cnits-portable if cnits cannot start)
+// and one symlink per plugin name.
 //   1. plugin registry and standalone ajv validators (build/gen.mjs)   2. the C addon (node-gyp, offline)
 //   3. esbuild bundle              4. SEA + snapshot via @yao-pkg/pkg's API   5. links
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -67,8 +69,11 @@ async function seaBuild(out, seaConfig) {
 await seaBuild(join(bin, 'cnits'), { useSnapshot: true });
 // A V8 startup snapshot only loads on a CPU with the features of the build machine
 // (V8 derives flags from them; a mismatch exits 14 before any of our code runs). The
-// portable build has no snapshot: install.mjs falls back to it where the fast one cannot
-// start, and the emulated-CPU VM tests use it.
+// portable build has no snapshot and starts on any x86-64 that runs Node. It ships in
+// dist/bin as cnits-portable: the shim runs it when cnits did not start, so a dist/bin
+// copied to another CPU (an image) still answers. dist/portable (its own shim and links)
+// is what the emulated-CPU VM suites test directly.
 step('portable SEA (no snapshot)');
 await seaBuild(join(dist, 'portable', 'cnits'), { useCodeCache: true });
-console.log(`build: done -> ${bin}: cnits, cnits-shim + ${pluginNames().join(', ')} (and ${join(dist, 'portable')}); build ${buildId}`);
+linkSync(join(dist, 'portable', 'cnits'), join(bin, 'cnits-portable'));
+console.log(`build: done -> ${bin}: cnits, cnits-portable, cnits-shim + ${pluginNames().join(', ')} (and ${join(dist, 'portable')}); build ${buildId}`);

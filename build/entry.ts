@@ -6,7 +6,9 @@
 import * as v8 from 'node:v8';
 import { processIO, writeAll } from '../lib/cni/process-io';
 import type { LocalTable, Plugin } from '../lib/cni/plugin';
-import { run } from '../lib/cni/skel';
+import { run, type IO } from '../lib/cni/skel';
+import { toCniError } from '../lib/cni/errors';
+import { formatError } from '../lib/cni/types/convert';
 import { runDaemon } from '../lib/daemon/server';
 import { runWorker } from '../lib/daemon/worker';
 import { runInstall } from '../lib/install/install';
@@ -20,12 +22,29 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
   const log = (line: string) => writeAll(2, `${line}\n`);
   // only the standalone executable can stand in for a delegate found on CNI_PATH
   const local: LocalTable | undefined = process.getBuiltinModule('node:sea').isSea() ? { plugins: all, executable: process.execPath } : undefined;
-  if (plugin) { process.exitCode = await run(plugin, processIO(local)); return; }
+  if (plugin) { process.exitCode = await run(plugin, answering(processIO(local))); return; }
   if (argv[0] === 'daemon') { process.exitCode = await runDaemon(argv.slice(1), log); return; }
   if (argv[0] === 'install') { process.exitCode = runInstall(argv.slice(1), log); return; }
   if (argv[0] === 'daemon-worker') { runWorker(all, (line) => log(`[${process.pid}] ${line}`), local); return; }
   log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
   process.exitCode = 1;
+}
+
+/**
+ * run() answers every failure of the plugin with CNI error JSON; this covers what escapes it
+ * (a stray async error after or beside it): never an exit without an answer on stdout. What
+ * fails before V8 runs our code (a snapshot this CPU cannot load: exit 14) only the shim can
+ * answer, so the shim is the supported entry.
+ */
+function answering(io: IO): IO {
+  let answered = false;
+  const last = (err: unknown): void => {
+    if (!answered) writeAll(1, formatError(toCniError(err)));
+    answered = true;
+    process.exit(1);
+  };
+  process.on('uncaughtException', last); // unhandled rejections arrive here too (--unhandled-rejections=throw)
+  return { ...io, stdout: (text) => { answered = true; io.stdout(text); } };
 }
 
 if (v8.startupSnapshot?.isBuildingSnapshot()) {

@@ -1,10 +1,10 @@
 // Installs the built executables into a CNI bin dir (default /opt/cni/bin):
-// copies `cnits`, `cnits-shim` and the addon `.cnits-<addonId>.node` (loaded from
-// beside cnits: that dir allows exec, /run and /tmp often do not) and points one
-// symlink per plugin at the shim (which runs cnits itself unless `cnits daemon`
-// serves it). Only our names are touched; every replacement is a rename, so a
-// runtime exec'ing a plugin at the same moment sees either the old or the new
-// file, never a partial one.
+// copies `cnits`, `cnits-portable`, `cnits-shim` and the addon `.cnits-<addonId>.node`
+// (loaded from beside cnits: that dir allows exec, /run and /tmp often do not) and points
+// one symlink per plugin at the shim (which runs cnits itself unless `cnits daemon` serves
+// it, and cnits-portable where cnits cannot start on the CPU). Only our names are touched;
+// every replacement is a rename, so a runtime exec'ing a plugin at the same moment sees
+// either the old or the new file, never a partial one.
 //   node build/install.mjs [--dir DIR] [--only host-local,bridge]
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, lstatSync } from 'node:fs';
@@ -26,18 +26,20 @@ if (only && chosen.length !== only.split(',').length) {
 } else {
   mkdirSync(dir, { recursive: true });
   const tmp = (n) => join(dir, `.${n}.cnits-tmp`);
-  // the snapshot build starts only on a CPU like the build machine's (exit 14 otherwise)
+  // cnits-portable (no V8 snapshot) is what the shim runs where cnits cannot start. Where
+  // cnits cannot start here (another CPU than the build machine's: exit 14), both names get
+  // the portable build, which saves the failed first try on every exec.
   const probe = spawnSync(join(bin, 'cnits'), [], { env: { CNI_COMMAND: 'VERSION' }, argv0: 'host-local' });
-  const source = probe.status === 0 ? bin : join(root, 'dist', 'portable');
-  if (probe.status !== 0) console.log(`the snapshot build cannot start on this CPU (exit ${probe.status}): installing the portable build`);
+  const fast = probe.status === 0 ? 'cnits' : 'cnits-portable';
+  if (probe.status !== 0) console.log(`the snapshot build cannot start on this CPU (exit ${probe.status}): installing the portable build as cnits too`);
   // the addon file is named by a hash of its bytes: a new cnits never loads an old one
-  const addons = readdirSync(source).filter((n) => addonName.test(n));
-  if (addons.length !== 1) throw new Error(`${source}: expected one .cnits-<addonId>.node, found ${addons.length}: run npm run build`);
-  // addon first, then cnits, then the shim: a new shim must never find an old cnits next
-  // to it, nor a new cnits its addon missing
-  for (const f of [addons[0], 'cnits', 'cnits-shim']) {
+  const addons = readdirSync(bin).filter((n) => addonName.test(n));
+  if (addons.length !== 1) throw new Error(`${bin}: expected one .cnits-<addonId>.node, found ${addons.length}: run npm run build`);
+  // addon first, then the executables, then the shim: a new shim must never find an old
+  // cnits(-portable) next to it, nor a new cnits its addon missing
+  for (const [f, from] of [[addons[0], addons[0]], ['cnits-portable', 'cnits-portable'], ['cnits', fast], ['cnits-shim', 'cnits-shim']]) {
     rmSync(tmp(f), { force: true });
-    copyFileSync(join(source, f), tmp(f));
+    copyFileSync(join(bin, from), tmp(f));
     // not group/other writable, or the loader does not trust it
     if (f === addons[0]) chmodSync(tmp(f), 0o644);
     renameSync(tmp(f), join(dir, f));
@@ -49,5 +51,5 @@ if (only && chosen.length !== only.split(',').length) {
   }
   // addons of earlier builds; an old cnits still starting up rewrites its own if it needs it
   for (const n of readdirSync(dir)) if (addonName.test(n) && n !== addons[0]) rmSync(join(dir, n), { force: true });
-  console.log(`installed cnits, cnits-shim, ${addons[0]} and ${chosen.join(', ')} into ${dir}`);
+  console.log(`installed cnits, cnits-portable, cnits-shim, ${addons[0]} and ${chosen.join(', ')} into ${dir}`);
 }
