@@ -51,14 +51,15 @@ const rawClient = join(__dirname, 'daemon-raw-client.mjs');
 
 /**
  * Sends one request from a separate node process run as `nsenter --net=<host> ...wrap node`, and
- * returns the daemon's answer (undefined when the connection closed without one).
+ * returns the daemon's answer (undefined when the connection closed without one). 'half': sends
+ * half the request and exits, as a shim killed mid-request.
  */
-export async function rawRequest(host: Netns, socket: string, req: Parameters<typeof encodeRequest>[0], wrap: string[] = []): Promise<Response | undefined> {
+export async function rawRequest(host: Netns, socket: string, req: Parameters<typeof encodeRequest>[0], wrap: string[] = [], mode: 'whole' | 'half' = 'whole'): Promise<Response | undefined> {
   const dir = tempDir('raw');
   try {
     const file = join(dir.path, 'req');
     writeFileSync(file, encodeRequest(req));
-    const out = await exec('nsenter', { PATH: process.env['PATH'] ?? '' }, '', [`--net=${host.path}`, ...wrap, process.execPath, rawClient, socket, file]);
+    const out = await exec('nsenter', { PATH: process.env['PATH'] ?? '' }, '', [`--net=${host.path}`, ...wrap, process.execPath, rawClient, socket, file, mode]);
     return parseResponse(Buffer.from(out.stdout.trim(), 'hex'));
   } finally {
     dir.cleanup();
