@@ -19,6 +19,8 @@ export interface PoolEvents<C> {
   done(task: Task<C>, answer: DoneMessage | undefined): void;
   /** while stopping, a waiting client task whose attachment is free: the caller declines it */
   declineQueued(task: Task<C>): void;
+  /** while stopping, nothing waits and nothing runs any more */
+  drained(): void;
   log(line: string): void;
 }
 
@@ -70,15 +72,19 @@ export class Pool<C> {
   dispatch(): void {
     for (;;) {
       const idle = this.workers.find((w) => !w.task && w.child.connected);
-      const declining = (t: Task<C>) => this.stopping && t.client !== undefined;
+      // stopping with no worker left (they died): what waits can only be dropped
+      const orphaned = this.stopping && !this.workers.some((w) => w.child.connected);
+      const declining = (t: Task<C>) => this.stopping && (t.client !== undefined || orphaned);
       const task = this.queue.take((t) => declining(t) || idle !== undefined);
-      if (!task) return;
+      if (!task) break;
+      if (orphaned && !task.client) { this.queue.finish(task); this.events.log(`dropped ${task.plugin} request ${task.id} (${task.note ?? ''}): no worker left`); continue; }
       if (declining(task)) { this.queue.finish(task); this.events.declineQueued(task); continue; }
       const w = idle as Worker<C>;
       w.task = task;
       const msg: JobMessage = { t: 'job', id: task.id, plugin: task.plugin, cwd: task.cwd, env: Object.entries(task.env), stdin: task.stdin, ...(task.note && { note: task.note }) };
       w.child.send(msg, (err) => { if (err) this.lost(w, `send: ${err.message}`); });
     }
+    if (this.stopping && this.idle()) this.events.drained();
   }
 
   private finish(w: Worker<C>, answer: DoneMessage | undefined): void {

@@ -84,6 +84,7 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
   const pool: Pool<Client> = new Pool<Client>(opts.workers, opts.queue, {
     log,
     declineQueued: (task) => { if (task.client) decline(task.client, task, 'daemon stopping'); },
+    drained: () => finished(),
     done: (task, m) => {
       if (m) answer(task, m.status, m.stdout, m.stderr);
       else {
@@ -91,7 +92,6 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
         if (task.env['CNI_COMMAND'] === 'ADD') undo(task, 'its worker died');
         if (task.client && !task.client.gone) task.client.sock.end(encodeResponse(lostAnswer));
       }
-      if (stopping && pool.idle()) finished();
     },
   });
 
@@ -161,8 +161,7 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
       stopping = true;
       log(`${sig}: finishing requests in flight, declining those still queued, then exiting`);
       server.close(); // unlinks the socket: new shims run standalone from now on
-      pool.stop();
-      if (pool.idle()) finished();
+      pool.stop(); // calls drained() once nothing waits or runs
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));

@@ -148,6 +148,33 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon: clients that go 
     expect(plain(served(d))).toEqual(['host-local ADD t1 eth0: exit 0']);
   });
 
+  it('declines when its queue is full, except a request that must wait for its attachment anyway', async () => {
+    const host = makeNetns('cnitshuh');
+    const data = tempDir('hup-full');
+    cleanups.push(data.cleanup);
+    const d = await startDaemon(host, cleanups, 1, ['--queue', '1']);
+    const conf = JSON.stringify(bridgeConf(data.path));
+    const env = (command: string, id: string) => ({ ...pluginEnv({ command, containerID: id }, ours), CNITS_SOCKET: d.socket });
+    const lock = await holdLock(data.path, 'dmn');
+    const running = startShim(host, 'host-local', env('ADD', 'f1'), conf);
+    expect(await until(() => lock.waiters() === 1)).toBe(true);
+    const queued = startShim(host, 'bridge', env('VERSION', '-'), '');
+    await sleep(500);
+    const full = await run(host, 'ipvlan', { command: 'VERSION' }, '', { CNITS_SOCKET: d.socket });
+    expect([full.code, full.json?.supportedVersions?.includes('1.0.0')]).toEqual([0, true]); // standalone
+    expect(await until(() => declined(d).length >= 1)).toBe(true);
+    expect(declined(d)[0]).toMatch(/^declined ipvlan VERSION ctr1 eth0 from pid \d+: queue full \(1 waiting\)$/);
+    // the DEL of the running ADD's attachment is queued anyway: run standalone it would overtake the ADD
+    const del = startShim(host, 'host-local', env('DEL', 'f1'), conf);
+    await sleep(500);
+    lock.release();
+    expect([(await running.done).code, (await queued.done).code, (await del.done).code]).toEqual([0, 0, 0]);
+    await until(() => served(d).length >= 3);
+    expect(plain(served(d))).toEqual(['host-local ADD f1 eth0: exit 0', 'bridge VERSION - eth0: exit 0', 'host-local DEL f1 eth0: exit 0']);
+    expect(declined(d)).toHaveLength(1);
+    expect(leftovers(host, undefined, data.path, 'dmn')).toEqual(nothingLeft);
+  });
+
   it('passes env names such as constructor and __proto__ to the plugin, and tells delegates to stay standalone', async () => {
     const host = makeNetns('cnitshuh');
     const d = await startDaemon(host, cleanups);

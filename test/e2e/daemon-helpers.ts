@@ -21,10 +21,10 @@ export async function until(probe: () => boolean, ms = 5000): Promise<boolean> {
 export interface Daemon { pid: number; socket: string; log: () => string; stop: () => Promise<number | null> }
 
 /** Starts `cnits daemon` inside `host`; resolves once it listens. Stopped by `cleanups`. */
-export async function startDaemon(host: Netns, cleanups: Cleanups, workers = 2): Promise<Daemon> {
+export async function startDaemon(host: Netns, cleanups: Cleanups, workers = 2, extra: string[] = []): Promise<Daemon> {
   const dir = tempDir('daemon');
   const socket = join(dir.path, 'd.sock');
-  const child: ChildProcess = spawn('nsenter', [`--net=${host.path}`, cnits, 'daemon', '--socket', socket, '--workers', String(workers)],
+  const child: ChildProcess = spawn('nsenter', [`--net=${host.path}`, cnits, 'daemon', '--socket', socket, '--workers', String(workers), ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] } });
   let log = '';
   child.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
