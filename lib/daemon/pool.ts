@@ -15,8 +15,12 @@ export interface Task<C> extends Job<C> {
 }
 
 export interface PoolEvents<C> {
-  /** a task finished (or its worker died: status undefined) */
-  done(task: Task<C>, answer: DoneMessage | undefined): void;
+  /**
+   * A task finished (answer undefined: its worker died). Its attachment stays taken until the
+   * returned promise settles: an undo decided late (the answer could not be written) still
+   * comes before the next request of the attachment.
+   */
+  done(task: Task<C>, answer: DoneMessage | undefined): Promise<void> | void;
   /** while stopping, a waiting client task whose attachment is free: the caller declines it */
   declineQueued(task: Task<C>): void;
   /** while stopping, nothing waits and nothing runs any more */
@@ -91,9 +95,9 @@ export class Pool<C> {
     const task = w.task;
     if (!task) return;
     w.task = undefined;
-    this.queue.finish(task);
-    this.events.done(task, answer);
-    this.dispatch();
+    const release = () => { this.queue.finish(task); this.dispatch(); };
+    const pending = this.events.done(task, answer);
+    if (pending) void pending.then(release, release); else release();
   }
 
   private lost(w: Worker<C>, why: string): void {

@@ -65,14 +65,18 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
     log(`declined ${req ? describe(req) : '?'} from pid ${c.peer.pid}: ${why}`);
     if (!c.gone) c.sock.end(declined);
   };
-  const answer = (task: Task<Client>, status: number, stdout: string, stderr: string) => {
+  const answer = (task: Task<Client>, status: number, stdout: string, stderr: string): Promise<void> | void => {
     const c = task.client;
     const add = task.env['CNI_COMMAND'] === 'ADD' && status === 0;
-    if (!c) return;
-    // EPIPE on the answer: the client left after all; its ADD must not stay
-    if (c.gone) { if (add) undo(task, 'client hung up'); return; }
-    c.sock.write(encodeResponse({ status, stdout, stderr }), (err) => { if (err && add) undo(task, 'client hung up'); });
+    if (!c) return undefined;
+    if (c.gone) { if (add) undo(task, 'client hung up'); return undefined; }
+    // an ADD's attachment is held until its answer is out: an error writing it (the client
+    // left after all) queues the undo ahead of whatever comes next for the attachment
+    const written = new Promise<void>((resolve) => {
+      c.sock.write(encodeResponse({ status, stdout, stderr }), (err) => { if (err && add) undo(task, 'client hung up'); resolve(); });
+    });
     c.sock.end();
+    return add ? written : undefined;
   };
   // the same env and stdin with CNI_COMMAND=DEL, ahead of every later request of the attachment
   const undo = (task: Task<Client>, why: string) => {
@@ -86,12 +90,13 @@ export async function runDaemon(argv: readonly string[], log: (line: string) => 
     declineQueued: (task) => { if (task.client) decline(task.client, task, 'daemon stopping'); },
     drained: () => finished(),
     done: (task, m) => {
-      if (m) answer(task, m.status, m.stdout, m.stderr);
+      if (m) return answer(task, m.status, m.stdout, m.stderr);
       else {
         // the worker died mid-request: whatever it did of an ADD is undone
         if (task.env['CNI_COMMAND'] === 'ADD') undo(task, 'its worker died');
         if (task.client && !task.client.gone) task.client.sock.end(encodeResponse(lostAnswer));
       }
+      return undefined;
     },
   });
 
