@@ -32,9 +32,9 @@ async function holdLock(dataDir: string, network: string) {
   const release = () => { if (!released) { released = true; try { process.kill(-holder.pid!, 'SIGKILL'); } catch { /* gone */ } } };
   cleanups.push(release);
   if (!(await until(() => locks().some((l) => !l.includes('->'))))) throw new Error('flock did not take the lock');
-  /** processes blocked waiting for the lock (a daemon worker inside host-local) */
-  const waiters = () => locks().filter((l) => l.includes('->')).length;
-  return { release, waiters };
+  /** pids of the processes blocked waiting for the lock (a daemon worker inside host-local) */
+  const waiterPids = () => locks().filter((l) => l.includes('->')).map((l) => Number(l.trim().split(/\s+/)[5]));
+  return { release, waiters: () => waiterPids().length, waiterPids };
 }
 
 /** A shim started like run() but left running: killed or awaited by the test. */
@@ -81,6 +81,32 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon: clients that go 
     expect(plain(served(d))).toEqual([
       'bridge ADD hup1 eth0: exit 0', 'bridge DEL hup1 eth0 (undo: client hung up): exit 0', 'bridge DEL hup1 eth0: exit 0']);
     expect(d.log()).toMatch(/undoing bridge ADD hup1 eth0: client hung up/);
+    expect(leftovers(host, cont, data.path, 'dmn')).toEqual(nothingLeft);
+  });
+
+  it('answers code 11 when the worker running an ADD dies, and undoes that ADD before the next request of the attachment', async () => {
+    const host = makeNetns('cnitshuh');
+    const cont = makeNetns('cnitshuc');
+    const data = tempDir('hup-died');
+    cleanups.push(data.cleanup);
+    const d = await startDaemon(host, cleanups, 1);
+    const conf = JSON.stringify(bridgeConf(data.path));
+    const env = (command: string) => ({ ...pluginEnv({ command, containerID: 'died1', netns: cont.path }, ours), CNITS_SOCKET: d.socket });
+    const lock = await holdLock(data.path, 'dmn');
+    const add = startShim(host, 'bridge', env('ADD'), conf);
+    expect(await until(() => lock.waiters() === 1)).toBe(true); // veth made, IPAM waiting
+    const [worker] = lock.waiterPids();
+    // a child of our daemon, nothing else, gets the signal
+    expect(readFileSync(`/proc/${worker}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]).toBe(String(d.pid));
+    const del = startShim(host, 'bridge', env('DEL'), conf);
+    await sleep(300);
+    process.kill(Number(worker), 'SIGKILL');
+    const out = await add.done;
+    expect([out.code, out.json?.code]).toEqual([1, 11]);
+    lock.release();
+    expect((await del.done).code).toBe(0);
+    await until(() => served(d).length >= 2);
+    expect(plain(served(d))).toEqual(['bridge DEL died1 eth0 (undo: its worker died): exit 0', 'bridge DEL died1 eth0: exit 0']);
     expect(leftovers(host, cont, data.path, 'dmn')).toEqual(nothingLeft);
   });
 
