@@ -23,10 +23,10 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
   // only the standalone executable can stand in for a delegate found on CNI_PATH
   const local: LocalTable | undefined = process.getBuiltinModule('node:sea').isSea() ? { plugins: all, executable: process.execPath } : undefined;
   if (plugin) { process.exitCode = await run(plugin, answering(processIO(local))); return; }
-  if (argv[0] === 'daemon') { process.exitCode = await runDaemon(argv.slice(1), log); return; }
+  if (argv[0] === 'daemon') { process.exitCode = await runDaemon(argv.slice(1), log, all.map((p) => p.name)); return; }
   if (argv[0] === 'install') { process.exitCode = runInstall(argv.slice(1), log); return; }
   if (argv[0] === 'daemon-worker') { runWorker(all, (line) => log(`[${process.pid}] ${line}`), local); return; }
-  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
+  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
   process.exitCode = 1;
 }
 

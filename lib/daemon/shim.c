@@ -301,12 +301,9 @@ int main(int argc, char **argv) {
   const char *off = getenv("CNITS_DAEMON");
   if (off && !strcmp(off, "off")) fallback(argv, NULL);
 
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  if (strlen(path) >= sizeof sa.sun_path) fallback(argv, NULL);
-  strcpy(sa.sun_path, path);
-  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) fallback(argv, NULL);
-
+  /* no socket file, no daemon: exec right away with stdin untouched (no copy to replay) */
+  struct stat sock_st;
+  if (stat(path, &sock_st) < 0 || !S_ISSOCK(sock_st.st_mode)) fallback(argv, NULL);
   struct buf in = { 0 };
   int read_stdin = takes_stdin(getenv("CNI_COMMAND"));
   if (read_stdin) {
@@ -319,6 +316,15 @@ int main(int argc, char **argv) {
       if (in.len > MAX_STDIN) { fputs("cnits-shim: stdin too large\n", stderr); return 1; }
     }
   }
+
+  /* stdin is read whole before connecting: a runtime slow to write it keeps no daemon
+   * worker or queue slot waiting. From here on a fallback replays what was read. */
+  struct buf *replay = read_stdin ? &in : NULL;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (strlen(path) >= sizeof sa.sun_path) fallback(argv, replay);
+  strcpy(sa.sun_path, path);
+  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) fallback(argv, replay);
 
   struct buf req = { 0 };
   put(&req, "CNTS", 4);
@@ -337,7 +343,6 @@ int main(int argc, char **argv) {
   for (char **e = environ; *e; e++) put_str(&req, *e, strlen(*e));
   put_str(&req, in.p ? in.p : "", in.len);
   /* a declined request replays the stdin we consumed; stdin we did not read stays as it is */
-  struct buf *replay = read_stdin ? &in : NULL;
   if (write_full(sock, req.p, req.len) < 0) { close(sock); fallback(argv, replay); }
 
   unsigned char le[4];

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <linux/netlink.h>
 #include <linux/nsfs.h>
@@ -342,11 +343,69 @@ static napi_value js_ns_ino(napi_env env, napi_callback_info info) {
   return str_value(env, ino, NAPI_AUTO_LENGTH);
 }
 
+// peerCred(fd) -> { pid, uid, gid, pidfd }: who is on the other end of a connected unix
+// socket, as the kernel recorded it at connect() (SO_PEERCRED), and a pidfd that pins
+// that very process: SO_PEERPIDFD (Linux 6.5+) takes it from the socket itself; older
+// kernels get pidfd_open(pid), which a pid reused since connect() could fool. The caller
+// reads /proc/<pid> and then asks pidfdAlive: a process still alive then is the one the
+// reads saw (its pid cannot have been reused while it lived). pidfd -1: none could be had.
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+static napi_value js_peer_cred(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (argc < 1 || get_int32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, "EINVAL", "peerCred(fd: number)");
+    return NULL;
+  }
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return throw_errno(env, errno, "getsockopt", "SO_PEERCRED");
+  int pidfd = -1;
+  len = sizeof pidfd;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
+    pidfd = -1;
+    if (cred.pid > 0) pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+  }
+  napi_value out, v;
+  CALL(env, napi_create_object(env, &out));
+  CALL(env, napi_create_int32(env, cred.pid, &v));
+  CALL(env, napi_set_named_property(env, out, "pid", v));
+  CALL(env, napi_create_uint32(env, cred.uid, &v));
+  CALL(env, napi_set_named_property(env, out, "uid", v));
+  CALL(env, napi_create_uint32(env, cred.gid, &v));
+  CALL(env, napi_set_named_property(env, out, "gid", v));
+  CALL(env, napi_create_int32(env, pidfd < 0 ? -1 : pidfd, &v));
+  CALL(env, napi_set_named_property(env, out, "pidfd", v));
+  return out;
+}
+
+// pidfdAlive(pidfd) -> boolean: signal 0 through the pidfd; false once the process has exited.
+static napi_value js_pidfd_alive(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (argc < 1 || get_int32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, "EINVAL", "pidfdAlive(pidfd: number)");
+    return NULL;
+  }
+  if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0) {
+    napi_value t;
+    CALL(env, napi_get_boolean(env, true, &t));
+    return t;
+  }
+  if (errno != ESRCH) return throw_errno(env, errno, "pidfd_send_signal", NULL);
+  napi_value f;
+  CALL(env, napi_get_boolean(env, false, &f));
+  return f;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback fn; } fns[] = {
     { "flock", js_flock }, { "nlOpen", js_nl_open }, { "nlSend", js_nl_send }, { "nlRecv", js_nl_recv },
     { "nlSendAsync", js_nl_send_async },
     { "close", js_close }, { "sysctlWrite", js_sysctl_write }, { "sysctlRead", js_sysctl_read }, { "nsIno", js_ns_ino },
+    { "peerCred", js_peer_cred }, { "pidfdAlive", js_pidfd_alive },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
