@@ -33,7 +33,7 @@ async function attach(n: Net, fw: object, fwDir = pluginDir): Promise<Attached> 
   const r = await call('firewall', 'ADD', ctr, fwConf(n, { ...fw, prevResult: br.json }), fwDir);
   expect([r.code, r.stderr], r.stdout).toEqual([0, '']);
   expect(r.json).toEqual(br.json); // prevResult goes on unchanged
-  return { ctr, result: r.json, ip: String(br.json.ips[0].address).split('/')[0] };
+  return { ctr, result: r.json, ip: String(br.json.ips[0].address).split('/')[0] ?? '' };
 }
 async function detach(n: Net, a: Attached, fw: object, fwDir = pluginDir): Promise<void> {
   const r = await call('firewall', 'DEL', a.ctr, fwConf(n, { ...fw, prevResult: a.result }), fwDir);
