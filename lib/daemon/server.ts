@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 // `cnits daemon`: one listening socket and a pool of worker processes (lib/daemon/pool.ts).
 // The primary owns every client connection: it asks the kernel who the peer is (peer.ts),
 // frames the request, declines what it must not serve, queues the rest per attachment, and
@@ -14,16 +15,23 @@ import { buildId } from './worker';
 export interface DaemonOptions { socket: string; workers: number; queue: number }
 
 export function parseDaemonArgs(argv: readonly string[], cpus: number): DaemonOptions {
-  const opts: DaemonOptions = { socket: DEFAULT_SOCKET, workers: Math.max(2, Math.min(8, 2 * cpus)), queue: 64 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[i + 1];
-    if (a === '--socket' && v) { opts.socket = v; i++; }
-    else if (a === '--workers' && v && /^[1-9][0-9]?$/.test(v)) { opts.workers = Number(v); i++; }
-    else if (a === '--queue' && v && /^[1-9][0-9]{0,3}$/.test(v)) { opts.queue = Number(v); i++; }
-    else throw new Error(`usage: cnits daemon [--socket PATH] [--workers 1-99] [--queue 1-9999]; bad argument ${JSON.stringify(a)}`);
+  const usage = (why: string) => new Error(`usage: cnits daemon [--socket PATH] [--workers 1-99] [--queue 1-9999]; ${why}`);
+  let values: { socket?: string; workers?: string; queue?: string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { socket: { type: 'string' }, workers: { type: 'string' }, queue: { type: 'string' } }, strict: true }));
+  } catch (err) {
+    throw usage((err as Error).message);
   }
-  return opts;
+  const count = (name: string, v: string | undefined, re: RegExp, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (!re.test(v)) throw usage(`bad --${name} ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  return {
+    socket: values.socket || DEFAULT_SOCKET,
+    workers: count('workers', values.workers, /^[1-9][0-9]?$/, Math.max(2, Math.min(8, 2 * cpus))),
+    queue: count('queue', values.queue, /^[1-9][0-9]{0,3}$/, 64),
+  };
 }
 
 /** A shim connection, from accept to answer. */

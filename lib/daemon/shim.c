@@ -269,16 +269,34 @@ static void relay(int sock, int out) {
   }
 }
 
-static void namespaces(struct buf *b) {
+/* "net:dev:ino mnt:dev:ino user:dev:ino" of this process, into s (logged by the daemon, never trusted) */
+static size_t namespaces(char *s, size_t cap) {
   static const char *const kinds[] = { "net", "mnt", "user" };
-  char s[256]; size_t off = 0;
+  size_t off = 0;
   for (size_t i = 0; i < 3; i++) {
     char path[64]; struct stat st;
     snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[i]);
-    if (stat(path, &st) < 0) { off += (size_t)snprintf(s + off, sizeof s - off, "%s:? ", kinds[i]); continue; }
-    off += (size_t)snprintf(s + off, sizeof s - off, "%s:%llu:%llu ", kinds[i], (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    if (stat(path, &st) < 0) { off += (size_t)snprintf(s + off, cap - off, "%s:? ", kinds[i]); continue; }
+    off += (size_t)snprintf(s + off, cap - off, "%s:%llu:%llu ", kinds[i], (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
   }
-  put_str(b, s, off ? off - 1 : 0);
+  return off ? off - 1 : 0;
+}
+
+/* The request, byte for byte as lib/daemon/protocol.ts parses it; lib/daemon/wire-vector.json
+ * holds one, which test/unit/daemon-wire.test.ts checks both sides against. */
+static void encode_request(struct buf *req, const char *build, const char *name, const char *ns, size_t ns_len,
+                           const char *cwd, char **env, const struct buf *in) {
+  put(req, "CNTS", 4);
+  put_u32(req, PROTO_VERSION);
+  put_str(req, build, strlen(build));
+  put_str(req, name, strlen(name));
+  put_str(req, ns, ns_len);
+  put_str(req, cwd, strlen(cwd));
+  uint32_t nenv = 0;
+  for (char **e = env; *e; e++) nenv++;
+  put_u32(req, nenv);
+  for (char **e = env; *e; e++) put_str(req, *e, strlen(*e));
+  put_str(req, in->p ? in->p : "", in->len);
 }
 
 static int takes_stdin(const char *cmd) {
@@ -288,6 +306,18 @@ static int takes_stdin(const char *cmd) {
   return 0;
 }
 
+#ifdef CNITS_SHIM_ENCODE
+/* Test build (test/unit/daemon-wire.test.ts): encode_request of the fields given as
+ * arguments -- build plugin namespaces cwd stdin K=V... -- written to stdout, nothing else. */
+int main(int argc, char **argv) {
+  if (argc < 6) return 2;
+  struct buf in = { 0 }, req = { 0 };
+  put(&in, argv[5], strlen(argv[5]));
+  char *none[] = { NULL };
+  encode_request(&req, argv[1], argv[2], argv[3], strlen(argv[3]), argv[4], argc > 6 ? argv + 6 : none, &in);
+  return write_full(1, req.p, req.len) < 0;
+}
+#else
 int main(int argc, char **argv) {
   (void)argc;
   ssize_t n = readlink("/proc/self/exe", self_dir, sizeof self_dir - 1);
@@ -327,21 +357,13 @@ int main(int argc, char **argv) {
   if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) fallback(argv, replay);
 
   struct buf req = { 0 };
-  put(&req, "CNTS", 4);
-  put_u32(&req, PROTO_VERSION);
-  put_str(&req, CNITS_BUILD_ID, strlen(CNITS_BUILD_ID));
   const char *name = strrchr(argv[0], '/');
   name = name ? name + 1 : argv[0];
-  put_str(&req, name, strlen(name));
-  namespaces(&req);
+  char ns[256];
+  size_t ns_len = namespaces(ns, sizeof ns);
   char cwd[PATH_MAX];
   if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
-  put_str(&req, cwd, strlen(cwd));
-  uint32_t nenv = 0;
-  for (char **e = environ; *e; e++) nenv++;
-  put_u32(&req, nenv);
-  for (char **e = environ; *e; e++) put_str(&req, *e, strlen(*e));
-  put_str(&req, in.p ? in.p : "", in.len);
+  encode_request(&req, CNITS_BUILD_ID, name, ns, ns_len, cwd, environ, &in);
   /* a declined request replays the stdin we consumed; stdin we did not read stays as it is */
   if (write_full(sock, req.p, req.len) < 0) { close(sock); fallback(argv, replay); }
 
@@ -353,3 +375,4 @@ int main(int argc, char **argv) {
   relay(sock, 2);
   return (int)(status & 0xff);
 }
+#endif
