@@ -32,19 +32,9 @@
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
-#define CALL(env, expr)                                                    \
-  do {                                                                     \
-    if ((expr) != napi_ok) {                                               \
-      napi_throw_error((env), "EINVAL", "napi call failed: " #expr);      \
-      return NULL;                                                         \
-    }                                                                      \
-  } while (0)
-#define ARGS(n)                                                            \
-  size_t argc = (n);                                                       \
-  napi_value argv[(n)];                                                    \
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL))
+#include "napi.h"
 
-static napi_value str_value(napi_env env, const char *s, size_t len) {
+napi_value str_value(napi_env env, const char *s, size_t len) {
   napi_value v;
   napi_create_string_utf8(env, s, len, &v);
   return v;
@@ -52,7 +42,7 @@ static napi_value str_value(napi_env env, const char *s, size_t len) {
 
 // Throws an Error shaped like Node's SystemError: .code is the errno name
 // (e.g. "EBADF"), .errno the negative number, .syscall, and .path when given.
-static napi_value make_errno(napi_env env, int err, const char *syscall, const char *path) {
+napi_value make_errno(napi_env env, int err, const char *syscall, const char *path) {
   char msg[4352], text[128];
   const char *name = strerrorname_np(err);
   if (!name) name = "EUNKNOWN";
@@ -69,12 +59,12 @@ static napi_value make_errno(napi_env env, int err, const char *syscall, const c
   return error;
 }
 
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
   napi_throw(env, make_errno(env, err, syscall, path));
   return NULL;
 }
 
-static int get_int32(napi_env env, napi_value v, int32_t *out) {
+int get_int32(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok ? 0 : -1;
 }
 
@@ -341,63 +331,6 @@ static napi_value js_ns_ino(napi_env env, napi_callback_info info) {
   char ino[32];
   snprintf(ino, sizeof ino, "%llu", (unsigned long long)st.st_ino);
   return str_value(env, ino, NAPI_AUTO_LENGTH);
-}
-
-// peerCred(fd) -> { pid, uid, gid, pidfd }: who is on the other end of a connected unix
-// socket, as the kernel recorded it at connect() (SO_PEERCRED), and a pidfd that pins
-// that very process: SO_PEERPIDFD (Linux 6.5+) takes it from the socket itself; older
-// kernels get pidfd_open(pid), which a pid reused since connect() could fool. The caller
-// reads /proc/<pid> and then asks pidfdAlive: a process still alive then is the one the
-// reads saw (its pid cannot have been reused while it lived). pidfd -1: none could be had.
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD 77
-#endif
-static napi_value js_peer_cred(napi_env env, napi_callback_info info) {
-  ARGS(1);
-  int32_t fd;
-  if (argc < 1 || get_int32(env, argv[0], &fd)) {
-    napi_throw_type_error(env, "EINVAL", "peerCred(fd: number)");
-    return NULL;
-  }
-  struct ucred cred;
-  socklen_t len = sizeof cred;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return throw_errno(env, errno, "getsockopt", "SO_PEERCRED");
-  int pidfd = -1;
-  len = sizeof pidfd;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
-    pidfd = -1;
-    if (cred.pid > 0) pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
-  }
-  napi_value out, v;
-  CALL(env, napi_create_object(env, &out));
-  CALL(env, napi_create_int32(env, cred.pid, &v));
-  CALL(env, napi_set_named_property(env, out, "pid", v));
-  CALL(env, napi_create_uint32(env, cred.uid, &v));
-  CALL(env, napi_set_named_property(env, out, "uid", v));
-  CALL(env, napi_create_uint32(env, cred.gid, &v));
-  CALL(env, napi_set_named_property(env, out, "gid", v));
-  CALL(env, napi_create_int32(env, pidfd < 0 ? -1 : pidfd, &v));
-  CALL(env, napi_set_named_property(env, out, "pidfd", v));
-  return out;
-}
-
-// pidfdAlive(pidfd) -> boolean: signal 0 through the pidfd; false once the process has exited.
-static napi_value js_pidfd_alive(napi_env env, napi_callback_info info) {
-  ARGS(1);
-  int32_t fd;
-  if (argc < 1 || get_int32(env, argv[0], &fd)) {
-    napi_throw_type_error(env, "EINVAL", "pidfdAlive(pidfd: number)");
-    return NULL;
-  }
-  if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0) {
-    napi_value t;
-    CALL(env, napi_get_boolean(env, true, &t));
-    return t;
-  }
-  if (errno != ESRCH) return throw_errno(env, errno, "pidfd_send_signal", NULL);
-  napi_value f;
-  CALL(env, napi_get_boolean(env, false, &f));
-  return f;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
