@@ -6,9 +6,11 @@
 //   conformance/     -> nothing of the suite (it must judge any plugin directory)
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { readdirSync } from 'node:fs';
 import tseslint from 'typescript-eslint';
 
 const zone = (target, from, message) => ({ target, from, message });
+const pluginDirs = readdirSync(new URL('./plugins', import.meta.url), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tmp/**', '**/generated/**', 'lib/native/build/**'] },
@@ -27,9 +29,8 @@ export default tseslint.config(
           zone('./lib/cni', './lib/daemon', 'lib/cni is the CNI runtime library: the daemon uses it, not the other way round'),
           zone('./plugins', './ipam', 'a plugin reaches IPAM by delegation (lib/cni/invoke), never by import'),
           zone('./ipam', './plugins', 'IPAM never imports a main plugin'),
-          zone('./plugins/bridge', ['./plugins/macvlan', './plugins/ipvlan'], 'plugins share code through lib/, not with each other'),
-          zone('./plugins/macvlan', ['./plugins/bridge', './plugins/ipvlan'], 'plugins share code through lib/, not with each other'),
-          zone('./plugins/ipvlan', ['./plugins/bridge', './plugins/macvlan'], 'plugins share code through lib/, not with each other'),
+          // one zone per plugin directory (the tree is the list of plugins)
+          ...pluginDirs.map((d) => zone(`./plugins/${d}`, pluginDirs.filter((o) => o !== d).map((o) => `./plugins/${o}`), 'plugins share code through lib/, not with each other')),
           zone('./conformance', ['./lib', './plugins', './ipam', './build'], 'the conformance runner judges any plugin directory: it imports nothing of the suite'),
         ],
       }],

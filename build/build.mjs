@@ -1,15 +1,17 @@
 // One command builds both executables of the suite from the same sources, each in a
-// plugin dir of its own: the multi-call `cnits`, `cnits-shim` (C: hands an invocation to
-// `cnits daemon` if one runs, else execs the cnits beside it), one symlink per plugin name,
-// and the addon file beside cnits.
-//   dist/bin/       cnits compiled by bun (bytecode; starts in a few ms): what install.mjs ships
-//   dist/sea/       cnits as a Node 20 SEA with a V8 startup snapshot (and `cnits daemon`)
-//   dist/portable/  the Node SEA without snapshot, for CPUs unlike the build machine's
+// plugin dir of its own: the multi-call `cnits`, `cnits-portable` (the Node SEA without
+// snapshot, for CPUs where cnits cannot start), `cnits-shim` (C: hands an invocation to
+// `cnits daemon` if one runs, else runs cnits, or cnits-portable if cnits cannot start),
+// one symlink per plugin name, and the addon file beside cnits.
+//   dist/bin/       cnits compiled by bun (bytecode; starts in a few ms, on any x86-64-v2):
+//                   what install.mjs and the image ship
+//   dist/sea/       cnits as a Node 20 SEA with a V8 startup snapshot (CPUs like the build machine's)
+//   dist/portable/  the Node SEA without snapshot (any x86-64 that runs Node)
 // Steps: 1. plugin registry and standalone ajv validators (build/gen.mjs)   2. the C addon
 // (node-gyp, offline)   3. esbuild bundles, one per runtime (lib/runtime.ts)   4. bun
 // executable (build/bun.mjs)   5. SEAs via @yao-pkg/pkg's API   6. shims, links, addon files.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -90,8 +92,12 @@ async function seaBuild(out, seaConfig) {
 await seaBuild(join(dist, 'sea', 'cnits'), { useSnapshot: true });
 // A V8 startup snapshot only loads on a CPU with the features of the build machine
 // (V8 derives flags from them; a mismatch exits 14 before any of our code runs). The
-// portable build has no snapshot: install.mjs falls back to it where neither faster build
-// can start, and the emulated-CPU VM tests use it.
+// portable build has no snapshot and starts on any x86-64 that runs Node. It ships in
+// dist/bin and dist/sea as cnits-portable: the shim runs it when cnits did not start (bun's
+// baseline build dies of SIGILL below x86-64-v2; the snapshot exits 14 on another CPU), so a
+// dir copied to another machine (an image) still answers. dist/portable (its own shim and
+// links) is what the emulated-CPU VM suites test directly.
 step('portable SEA (no snapshot)');
 await seaBuild(join(dist, 'portable', 'cnits'), { useCodeCache: true });
-console.log(`build: done -> ${join(dist, 'bin')} (bun), ${join(dist, 'sea')} (Node SEA), ${join(dist, 'portable')}: cnits, cnits-shim + ${pluginNames().join(', ')}; build ${buildId}`);
+for (const b of ['bin', 'sea']) linkSync(join(dist, 'portable', 'cnits'), join(dist, b, 'cnits-portable'));
+console.log(`build: done -> ${join(dist, 'bin')} (bun), ${join(dist, 'sea')} (Node SEA), ${join(dist, 'portable')}: cnits, cnits-portable, cnits-shim + ${pluginNames().join(', ')}; build ${buildId}`);

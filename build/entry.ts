@@ -1,12 +1,14 @@
 // The multi-call executable's entry: it owns the process. It picks what to run from
 // the name it was invoked as (busybox style) or its first argument: a plugin, `daemon`,
-// `daemon-worker`, or `install`. Only main() runs per exec. In the SEA everything at top level
-// (module init, the plugin registry, a warm-up of every verb) runs at build time, into
-// the V8 startup snapshot; in the bun build, which has no snapshot, top level runs on
-// every exec, so what one verb does not need (the daemon, install, the warm-up) is imported lazily.
+// `daemon-worker`, or `install`. Only main() runs per exec. In the SEA everything at top
+// level (module init, the plugin registry, a warm-up of every verb) runs at build time, into
+// the V8 startup snapshot; in the bun build, which has no snapshot, top level runs on every
+// exec, so what one verb does not need (the daemon, install, the warm-up) is imported lazily.
 import { processIO, writeAll } from '../lib/cni/process-io';
 import type { LocalTable, Plugin } from '../lib/cni/plugin';
-import { run } from '../lib/cni/skel';
+import { run, type IO } from '../lib/cni/skel';
+import { toCniError } from '../lib/cni/errors';
+import { formatError } from '../lib/cni/types/convert';
 import { longLived, standalone, start } from '../lib/runtime';
 import { plugins, warmups } from './registry';
 
@@ -16,11 +18,11 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
   const log = (line: string) => writeAll(2, `${line}\n`);
   // only the standalone executable can stand in for a delegate found on CNI_PATH
   const local: LocalTable | undefined = standalone() ? { plugins: all, executable: process.execPath } : undefined;
-  if (plugin) { process.exitCode = await run(plugin, processIO(local)); return; }
+  if (plugin) { process.exitCode = await run(plugin, answering(processIO(local))); return; }
   if (argv[0] === 'daemon') {
     longLived();
     const { runDaemon } = await import('../lib/daemon/server');
-    process.exitCode = await runDaemon(argv.slice(1), log);
+    process.exitCode = await runDaemon(argv.slice(1), log, all.map((p) => p.name));
     return;
   }
   if (argv[0] === 'install') {
@@ -34,8 +36,25 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
     runWorker(all, (line) => log(`[${process.pid}] ${line}`), local);
     return;
   }
-  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
+  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
   process.exitCode = 1;
+}
+
+/**
+ * run() answers every failure of the plugin with CNI error JSON; this covers what escapes it
+ * (a stray async error after or beside it): never an exit without an answer on stdout. What
+ * fails before any of our code runs (a snapshot this CPU cannot load: exit 14; bun's baseline
+ * build on a CPU below x86-64-v2: SIGILL) only the shim can answer, so the shim is the supported entry.
+ */
+function answering(io: IO): IO {
+  let answered = false;
+  const last = (err: unknown): void => {
+    if (!answered) writeAll(1, formatError(toCniError(err)));
+    answered = true;
+    process.exit(1);
+  };
+  process.on('uncaughtException', last); // unhandled rejections arrive here too (--unhandled-rejections=throw)
+  return { ...io, stdout: (text) => { answered = true; io.stdout(text); } };
 }
 
 start(() => main(plugins), async () => {

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <linux/netlink.h>
 #include <linux/nsfs.h>
@@ -31,19 +32,9 @@
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
-#define CALL(env, expr)                                                    \
-  do {                                                                     \
-    if ((expr) != napi_ok) {                                               \
-      napi_throw_error((env), "EINVAL", "napi call failed: " #expr);      \
-      return NULL;                                                         \
-    }                                                                      \
-  } while (0)
-#define ARGS(n)                                                            \
-  size_t argc = (n);                                                       \
-  napi_value argv[(n)];                                                    \
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL))
+#include "napi.h"
 
-static napi_value str_value(napi_env env, const char *s, size_t len) {
+napi_value str_value(napi_env env, const char *s, size_t len) {
   napi_value v;
   napi_create_string_utf8(env, s, len, &v);
   return v;
@@ -51,7 +42,7 @@ static napi_value str_value(napi_env env, const char *s, size_t len) {
 
 // Throws an Error shaped like Node's SystemError: .code is the errno name
 // (e.g. "EBADF"), .errno the negative number, .syscall, and .path when given.
-static napi_value make_errno(napi_env env, int err, const char *syscall, const char *path) {
+napi_value make_errno(napi_env env, int err, const char *syscall, const char *path) {
   char msg[4352], text[128];
   const char *name = strerrorname_np(err);
   if (!name) name = "EUNKNOWN";
@@ -68,12 +59,12 @@ static napi_value make_errno(napi_env env, int err, const char *syscall, const c
   return error;
 }
 
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
   napi_throw(env, make_errno(env, err, syscall, path));
   return NULL;
 }
 
-static int get_int32(napi_env env, napi_value v, int32_t *out) {
+int get_int32(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok ? 0 : -1;
 }
 
@@ -347,6 +338,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "flock", js_flock }, { "nlOpen", js_nl_open }, { "nlSend", js_nl_send }, { "nlRecv", js_nl_recv },
     { "nlSendAsync", js_nl_send_async },
     { "close", js_close }, { "sysctlWrite", js_sysctl_write }, { "sysctlRead", js_sysctl_read }, { "nsIno", js_ns_ino },
+    { "peerCred", js_peer_cred }, { "pidfdAlive", js_pidfd_alive },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -122,6 +122,8 @@ function commonAttrs(o: { name: string; mtu?: number; mac?: string; txQueueLen?:
 export interface LinkChange {
   up?: boolean;
   promisc?: boolean;
+  /** IFF_ALLMULTI: receive all multicast */
+  allmulti?: boolean;
   mtu?: number;
   /** bridge index to enslave to; 0 releases (nomaster) */
   master?: number;
@@ -138,6 +140,7 @@ export function encodeSetLink(index: number, c: LinkChange): Uint8Array {
   let flags = 0, change = 0;
   if (c.up !== undefined) { change |= IFF.UP; if (c.up) flags |= IFF.UP; }
   if (c.promisc !== undefined) { change |= IFF.PROMISC; if (c.promisc) flags |= IFF.PROMISC; }
+  if (c.allmulti !== undefined) { change |= IFF.ALLMULTI; if (c.allmulti) flags |= IFF.ALLMULTI; }
   const parts = [encodeIfInfo({ index, flags, change })];
   if (c.name !== undefined) parts.push(nla.str(IFLA.IFNAME, c.name));
   if (c.mtu !== undefined) parts.push(nla.u32(IFLA.MTU, c.mtu));

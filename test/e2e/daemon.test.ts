@@ -2,76 +2,23 @@
 // exec'd there with `nsenter --net` (the mount namespace stays ours, as it is the
 // daemon's) and CNITS_SOCKET. What a runtime observes must be what the standalone
 // executable gives; the daemon's log proves who served each exec.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DECLINE, encodeRequest, parseResponse, type Response } from '../../lib/daemon/protocol';
-import { exec, ours, pluginEnv, pool, tempDir, type Call, type Outcome } from './helpers';
-import { addrsOf, canNetns, cleanupNetns, inNetns, ipJson, leftovers, linksOfKind, makeNetns, nothingLeft, pingSoon, type Netns } from './netns';
+import { DECLINE, encodeRequest } from '../../lib/daemon/protocol';
+import { bridgeConf, cnits, declined, rawRequest, run, served, shimBuild, startDaemon as start, until, type Cleanups, type Daemon } from './daemon-helpers';
+import { ours, pluginEnv, pool, tempDir, type Call } from './helpers';
+import { addrsOf, canNetns, cleanupNetns, ipJson, leftovers, linksOfKind, makeNetns, nothingLeft, pingSoon, type Netns } from './netns';
 
-const cnits = join(ours, 'cnits');
-let cleanups: (() => void | Promise<void>)[] = [];
+let cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups = [];
   cleanupNetns();
 });
-
-/** Polls `probe` every 50 ms (the event loop keeps running), at most 5 s. */
-async function until(probe: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 100 && !probe(); i++) await new Promise((r) => setTimeout(r, 50));
-  return probe();
-}
-
-interface Daemon { pid: number; socket: string; log: () => string; stop: () => Promise<number | null> }
-
-/** Starts `cnits daemon` inside `host`; resolves once it listens. Stopped after the test. */
-async function startDaemon(host: Netns, workers = 2): Promise<Daemon> {
-  const dir = tempDir('daemon');
-  const socket = join(dir.path, 'd.sock');
-  const child: ChildProcess = spawn('nsenter', [`--net=${host.path}`, cnits, 'daemon', '--socket', socket, '--workers', String(workers)],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] } });
-  let log = '';
-  child.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
-  const closed = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
-  let stopped = false;
-  const stop = async () => { if (!stopped) { stopped = true; child.kill('SIGTERM'); } return closed; };
-  cleanups.push(async () => { await stop(); dir.cleanup(); });
-  await until(() => log.includes('listening') || child.exitCode !== null);
-  if (!log.includes('listening')) throw new Error(`daemon did not start: ${log}`);
-  return { pid: child.pid!, socket, log: () => log, stop };
-}
-
-/** Runs plugin link `name` inside `host` the way a runtime there would, with `env` added. */
-function run(host: Netns, name: string, c: Call, conf: unknown, env: Record<string, string> = {}, how: 'nsenter' | 'ip netns exec' = 'nsenter'): Promise<Outcome> {
-  const stdin = typeof conf === 'string' ? conf : JSON.stringify(conf);
-  const all = { ...pluginEnv(c, ours), ...env };
-  return how === 'nsenter' ? exec('nsenter', all, stdin, [`--net=${host.path}`, join(ours, name)]) : inNetns(host, join(ours, name), all, stdin);
-}
-
-/** Sends one raw request to the daemon (a shim we control); returns its answer. */
-function rawRequest(socket: string, req: Parameters<typeof encodeRequest>[0]): Promise<Response> {
-  return new Promise((done, fail) => {
-    const c = connect(socket);
-    let buf = Buffer.alloc(0);
-    c.on('data', (b: Buffer) => { buf = Buffer.concat([buf, b]); });
-    c.on('error', fail);
-    c.on('close', () => { const r = parseResponse(buf); if (r) done(r); else fail(new Error(`short answer: ${buf.length} bytes`)); });
-    c.end(encodeRequest(req));
-  });
-}
-
-// the daemon logs before it answers, but its log reaches us through another pipe than
-// the shim's answer: wait for a count with until() before comparing lines
-const served = (d: Daemon) => d.log().split('\n').filter((l) => /: exit \d+ in /.test(l));
-const declined = (d: Daemon) => d.log().split('\n').filter((l) => l.includes('declined'));
-
-function bridgeConf(dataDir: string, extra: Record<string, unknown> = {}) {
-  return { cniVersion: '1.0.0', name: 'dmn', type: 'bridge', bridge: 'cnitsdm0', isGateway: true, ipMasq: true,
-    ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.157.0.0/24' }]] }, ...extra };
-}
+const startDaemon = (host: Netns, workers = 2): Promise<Daemon> => start(host, cleanups, workers);
 
 describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
   it('serves bridge ADD, CHECK and DEL through the shim: real namespaces, ping, nothing left', async () => {
@@ -133,7 +80,7 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
     expect(v.json.supportedVersions).toContain('1.1.0');
     await until(() => declined(d).length >= 1);
     expect(declined(d)).toHaveLength(1);
-    expect(declined(d)[0]).toMatch(/declined bridge: shim in other namespaces/);
+    expect(declined(d)[0]).toMatch(/declined bridge VERSION ctr1 eth0 from pid \d+: peer in other namespaces/);
     expect(served(d)).toEqual([]);
     // a declined ADD: the shim replays the stdin it already sent to the daemon
     const data = tempDir('dmn-decl');
@@ -142,13 +89,15 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
     expect([add.code, add.json?.ips]).toEqual([0, [{ address: '10.157.0.2/24', gateway: '10.157.0.1' }]]);
     await until(() => declined(d).length >= 2);
 
-    const base = { build: 'x', plugin: 'bridge', namespaces: '', cwd: '/', env: { CNI_COMMAND: 'VERSION' }, stdin: Buffer.alloc(0) };
-    for (const req of [base, { ...base, plugin: 'flannel' }, { ...base, version: 7 }]) {
-      expect((await rawRequest(d.socket, req)).status).toBe(DECLINE);
+    // a trusted peer (caps, the daemon's namespaces) with a shim of another build, protocol or plugin
+    const base = { build: shimBuild(), plugin: 'bridge', namespaces: '', cwd: '/', env: { CNI_COMMAND: 'VERSION' }, stdin: Buffer.alloc(0) };
+    expect((await rawRequest(host, d.socket, base))?.status).toBe(0); // this one is served
+    for (const req of [{ ...base, build: 'x' }, { ...base, plugin: 'flannel' }, { ...base, version: 7 }]) {
+      expect((await rawRequest(host, d.socket, req))?.status).toBe(DECLINE);
     }
     await until(() => declined(d).length >= 5);
-    expect(declined(d).slice(2).map((l) => l.replace(/^\[\d+\] declined [^:]*: /, '').replace(/ \d.*| of build.*/, ''))).toEqual([
-      'shim', 'shim', 'shim protocol']);
+    expect(declined(d).slice(2).map((l) => l.replace(/^declined [^:]*: /, ''))).toEqual([
+      `shim of build x, daemon of build ${base.build}`, 'unknown plugin "flannel"', 'shim protocol 7, daemon speaks 1']);
   });
 
   it('replaces a worker that dies; requests keep being served', async () => {
@@ -188,7 +137,7 @@ describe.skipIf(!canNetns || !existsSync(cnits))('cnits daemon', () => {
     await until(() => served(d).filter((l) => l.includes('VERSION')).length >= 4);
     expect(served(d).filter((l) => l.includes('VERSION'))).toHaveLength(4);
     // a shim killed before it sent everything is logged as such; nothing else may go wrong
-    const bad = d.log().split('\n').filter((l) => /exited|uncaught|Error|failed/.test(l) && !/request failed: Error: shim closed the connection$/.test(l));
+    const bad = d.log().split('\n').filter((l) => /exited|uncaught|Error|failed/.test(l));
     expect(bad).toEqual([]);
   });
 

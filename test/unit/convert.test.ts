@@ -452,3 +452,14 @@ describe('Go IP printing in results', () => {
     },
   );
 });
+
+describe('formatResult of a 1.x result already labelled with an older version (libcni Convert shortcut)', () => {
+  it.each(['0.2.0', '0.3.1', '0.4.0'])('%s: printed in the 1.x shape, unconverted', (v) => {
+    const r = { cniVersion: v, interfaces: [{ name: 'lo', mac: '00:00:00:00:00:00', sandbox: '/x' }], ips: [{ interface: 0, address: '127.0.0.1/8' }] };
+    expect(JSON.parse(formatResult(r, v))).toEqual({ ...r, dns: {} });
+  });
+  it('a 1.1.0-labelled result is still converted to 0.3.1', () => {
+    const r = { cniVersion: '1.1.0', ips: [{ address: '127.0.0.1/8' }] };
+    expect(JSON.parse(formatResult(r, '0.3.1')).ips[0].version).toBe('4');
+  });
+});

@@ -156,6 +156,10 @@ export function marshalAny(r: AnyResult, opts: FormatOptions = {}): string {
  * no trailing newline).
  */
 export function formatResult(r: Result, version: string, opts: FormatOptions = {}): string {
+  // libcni's convert.Convert returns a result unchanged when it already carries the version
+  // asked for: a 1.x-shaped result labelled with an older version (loopback's, which builds
+  // current.Result{CNIVersion: conf.CNIVersion}) prints in the 1.x shape under that label
+  if (r.cniVersion === version && versionFamily(version) !== 'v100') return goMarshalIndent(marshal100(r));
   return marshalAny(convertResult(r, version), opts);
 }
 

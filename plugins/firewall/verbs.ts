@@ -1,0 +1,6 @@
+// firewall's verb table, imported by ./main.ts on the first verb call.
+import type { PluginFuncs } from '../../lib/cni/plugin';
+import { add } from './add';
+import { check, del } from './del';
+
+export const funcs: PluginFuncs = { add, del, check };
