@@ -2,6 +2,7 @@
 // child_process.spawn. execa is deliberately not used on the exec path: loading it
 // costs ~15 ms per plugin exec that delegates (measured: bridge ADD with an exec'd
 // host-local took 45 ms with execa, 33 ms without); the tools use it (conformance/).
+import { spawnArgs } from './runtime';
 
 export interface ProcessResult {
   /** exit status; undefined when killed or never started */
@@ -30,7 +31,8 @@ export function runProcess(file: string, args: readonly string[], opts: ProcessO
     let error: NodeJS.ErrnoException | undefined;
     // loaded on first use: child_process is not meant to be initialised inside a V8 startup snapshot
     const { spawn } = process.getBuiltinModule('node:child_process');
-    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const how = spawnArgs(file, args, opts.env ?? process.env);
+    const child = spawn(how.file, how.args, { env: how.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const timer = opts.timeoutMs ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs) : undefined;
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.stderr?.on('data', (b: Buffer) => err.push(b));

@@ -54,3 +54,16 @@ export function longLived(): void {
   if (runtime === 'bun') (globalThis as unknown as { Bun: BunJit }).Bun.unsafe.setJITPolicy(1);
 }
 interface BunJit { unsafe: { setJITPolicy(scale: number): void } }
+
+/**
+ * What to spawn for `file args` with `env`. bun's child_process loses a variable named
+ * `__proto__` (it copies the env by assignment, which sets a prototype instead); a runtime
+ * may pass any name and a delegate must get every one, so such an env goes to the child
+ * through env(1)'s argv instead: one more exec, only then. (A file name holding '=' would read
+ * as an assignment there: that one is spawned directly.)
+ */
+export function spawnArgs(file: string, args: readonly string[], env: NodeJS.ProcessEnv): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (runtime !== 'bun' || !Object.hasOwn(env, '__proto__') || file.includes('=')) return { file, args: [...args], env };
+  const pairs = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+  return { file: '/usr/bin/env', args: ['-i', ...pairs, file, ...args], env: {} };
+}
