@@ -5,11 +5,12 @@ import { cases as bridge } from './bridge';
 import { cases as chaining } from './chaining';
 import { cases as hostLocal } from './host-local';
 import { cases as lifecycle } from './lifecycle';
+import { cases as portmap } from './portmap';
 import { cases as results } from './results';
 import { cases as spec } from './spec';
 import { cases as vlan } from './vlan';
 
-export const allCases: readonly Case[] = [...spec, ...lifecycle, ...results, ...bridge, ...hostLocal, ...vlan, ...chaining]
+export const allCases: readonly Case[] = [...spec, ...lifecycle, ...results, ...bridge, ...hostLocal, ...vlan, ...chaining, ...portmap]
   .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 const ids = new Set<string>();
