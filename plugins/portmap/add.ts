@@ -6,10 +6,10 @@ import { CniError, Code } from '../../lib/cni/errors';
 import type { CmdArgs } from '../../lib/cni/plugin';
 import type { Result } from '../../lib/cni/types/current';
 import { type IPPrefix, maskIP } from '../../lib/ip';
-import { AF, type Netlink, openNetlink, parseCidr } from '../../lib/netlink';
+import { AF, deleteConntrackByDstPort, type Netlink, openNetlink, parseCidr } from '../../lib/netlink';
 import { withUndo } from '../../lib/undo';
 import { mappers } from './backend';
-import { loadConfig } from './config';
+import { loadConfig, type PortMapConf } from './config';
 
 export async function add(args: CmdArgs): Promise<Result> {
   const conf = loadConfig(args);
@@ -24,6 +24,7 @@ export async function add(args: CmdArgs): Promise<Result> {
     } catch (e) {
       throw new CniError(Code.Internal, `portmap: ${(e as Error).message}`, '', { cause: e });
     }
+    forgetStaleUdp(conf, args);
     const v4 = conf.addrs[4];
     if (v4 && conf.snat) {
       const nl = openNetlink(null);
@@ -58,5 +59,23 @@ function enableLocalnetRouting(nl: Netlink, addr: IPPrefix): void {
     nl.sysctl(`net/ipv4/conf/${name}/route_localnet`, '1');
   } catch (e) {
     throw new CniError(Code.Internal, `unable to enable route_localnet: ${(e as Error).message}`, '', { cause: e });
+  }
+}
+
+/**
+ * UDP flows to a published host port that conntrack saw before the DNAT existed would keep
+ * bypassing it: their entries are deleted once the rules are in (deletePortmapStaleConnections).
+ * Failures are informative only, as in the reference.
+ */
+function forgetStaleUdp(conf: PortMapConf, args: CmdArgs): void {
+  const ports = conf.mappings.filter((m) => m.protocol === 'udp').map((m) => m.hostPort);
+  if (ports.length === 0) return;
+  for (const family of [4, 6] as const) {
+    if (!conf.addrs[family]) continue;
+    try {
+      deleteConntrackByDstPort(family === 4 ? AF.INET : AF.INET6, 17, ports);
+    } catch (e) {
+      args.stderr(`failed to delete stale UDP conntrack entries for IPv${family}: ${(e as Error).message}\n`);
+    }
   }
 }

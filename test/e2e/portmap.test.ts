@@ -78,6 +78,19 @@ describe.skipIf(!canNetns || !existsSync(join(pluginDir, 'portmap')))('portmap a
     expect(state(node)).toBe(before);
   });
 
+  it('UDP: conntrack entries to a host port tracked before ADD are deleted by it', async () => {
+    node = new Node('10.154.4');
+    const [tcp, client, udp] = [freshCtr(), freshCtr(), freshCtr()];
+    const conntrack = () => nsExec(node!.host, 'cat', '/proc/net/nf_conntrack').stdout.split('\n').filter((l) => / udp .*dport=5353 /.test(l));
+    expect((await node.add(tcp, node.portmapConf(web))).portmap.code).toBe(0); // the nat hooks: conntrack now tracks
+    expect((await node.add(client, node.portmapConf([]))).portmap.code).toBe(0);
+    nsExec(client, 'bash', '-c', 'echo x > /dev/udp/10.154.4.1/5353'); // busybox nc has no UDP
+    expect(conntrack().length).toBeGreaterThan(0);
+    const r = await node.add(udp, node.portmapConf([{ hostPort: 5353, containerPort: 53, protocol: 'udp' }]));
+    expect(r.portmap.code, r.portmap.stdout).toBe(0);
+    expect(conntrack()).toEqual([]);
+  });
+
   const bad: [string, Record<string, unknown>, string][] = [
     ['unknown protocol', { mappings: [{ hostPort: 80, containerPort: 80, protocol: 'icmp' }] }, 'runtimeConfig.portMappings[0].protocol'],
     ['host port 0', { mappings: [{ hostPort: 0, containerPort: 80, protocol: 'tcp' }] }, 'runtimeConfig.portMappings[0].hostPort'],
