@@ -86,9 +86,9 @@ export function natTables(ns: Netns): string {
     .filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n')).join('\n');
 }
 
-/** `nft list ruleset` without handles. */
+/** `nft list ruleset`, counters zeroed (iptables-nft rules count the packets the netns sends: IPv6 RS, DAD). */
 export function nftRuleset(ns: Netns): string {
-  return nsExec(ns, 'nft', 'list', 'ruleset').stdout;
+  return nsExec(ns, 'nft', 'list', 'ruleset').stdout.replace(/counter packets \d+ bytes \d+/g, 'counter');
 }
 
 export const freshCtr = (): Netns => makeNetns('cnitspmc');
