@@ -111,8 +111,65 @@ function benchBridge(dir) {
   }
 }
 
+/**
+ * bridge+portmap (iptables) ADD+DEL, as a runtime runs the chain (portmap ADD after bridge, DEL
+ * before it), and portmap alone; ours and the reference in the same hyperfine runs. portmap's
+ * prevResult is fixed (the IP it names does not change its work). Two mappings, IPv4.
+ */
+function benchPortmap(dir) {
+  const ns = (n) => `cnitsbench-pm${n}`;
+  const sh = (cmd) => execFileSync('sh', ['-c', cmd], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const names = [ns('node'), ns('c')];
+  const socket = join(dir, 'portmap-daemon.sock');
+  const files = (w) => {
+    const br = join(dir, `pm-br-${w}.json`);
+    const pm = join(dir, `pm-${w}.json`);
+    writeFileSync(br, JSON.stringify({ cniVersion: '1.0.0', name: 'benchpm', type: 'bridge', bridge: `cnitsbp${tag[w]}0`, isGateway: true,
+      ipam: { type: 'host-local', dataDir: join(dir, `pm-data-${w}`), ranges: [[{ subnet: subnet[w] }]] } }));
+    const ip = subnet[w].replace(/0\/16$/, '2/16');
+    writeFileSync(pm, JSON.stringify({ cniVersion: '1.0.0', name: 'benchpm', type: 'portmap',
+      runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }, { hostPort: 5353, containerPort: 53, protocol: 'udp' }] },
+      prevResult: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: `/var/run/netns/${ns('c')}` }], ips: [{ interface: 0, address: ip }] } }));
+    return { bridge: br, portmap: pm };
+  };
+  const call = (w, plugin, verb, cfg) => {
+    const bin = w === 'reference' ? ref : ours;
+    const extra = w === 'daemon' ? `CNITS_SOCKET=${socket}` : w === 'standalone' ? 'CNITS_DAEMON=off' : '';
+    return `nsenter --net=/var/run/netns/${ns('node')} env ${extra} CNI_COMMAND=${verb} CNI_CONTAINERID=benchpm CNI_NETNS=/var/run/netns/${ns('c')} CNI_PATH=${bin} ${bin}/${plugin} < ${cfg} > /dev/null`;
+  };
+  let stop;
+  try {
+    for (const n of names) sh(`ip netns add ${n}`);
+    stop = startDaemon(socket, ns('node'));
+    const ways = Object.keys(who);
+    const f = Object.fromEntries(ways.map((w) => [w, files(w)]));
+    const chain = hyperfine('bridge+portmap ADD+DEL (iptables, 2 mappings, in a scratch node netns)', Object.fromEntries(ways.map((w) => [who[w],
+      [call(w, 'bridge', 'ADD', f[w].bridge), call(w, 'portmap', 'ADD', f[w].portmap), call(w, 'portmap', 'DEL', f[w].portmap), call(w, 'bridge', 'DEL', f[w].bridge)].join(' && ')])));
+    const alone = hyperfine('portmap ADD+DEL alone (iptables, 2 mappings)', Object.fromEntries(ways.map((w) => [who[w],
+      `${call(w, 'portmap', 'ADD', f[w].portmap)} && ${call(w, 'portmap', 'DEL', f[w].portmap)}`])));
+    return { chain, alone };
+  } finally {
+    stop?.();
+    for (const n of names) execFileSync('sh', ['-c', `ip netns del ${n} 2>/dev/null || true`]);
+  }
+}
+
+const portmapRows = (pm, row) => {
+  for (const w of ['standalone', 'daemon']) {
+    row(`bridge+portmap ADD+DEL ${who[w]} / reference`, pm.chain[who[w]], pm.chain[who.reference]);
+    row(`portmap ADD+DEL ${who[w]} / reference`, pm.alone[who[w]], pm.alone[who.reference], '≤ 0.5');
+  }
+};
+
 let stopHostDaemon;
 try {
+  if (process.env.BENCH_ONLY === 'portmap') {
+    const pm = benchPortmap(work);
+    console.log('\n## ratios\n\n| ratio | value | target |\n|---|---|---|');
+    portmapRows(pm, (what, a, b, target = '—') => console.log(`| ${what} | ${ratio(a, b)} | ${target} |`));
+    rmSync(work, { recursive: true, force: true });
+    process.exit(0); // the other groups are not wanted
+  }
   const conf = (dataDir) => JSON.stringify({ cniVersion: '1.0.0', name: 'benchnet', type: 'bridge',
     ipam: { type: 'host-local', dataDir, ranges: [[{ subnet: '10.77.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } });
   writeFileSync(join(work, 'ours.json'), conf(join(work, 'ours-data')));
@@ -144,6 +201,7 @@ try {
   stopHostDaemon = undefined;
 
   const br = benchBridge(work);
+  const pm = benchPortmap(work);
 
   const row = (what, a, b, target = '—') => console.log(`| ${what} | ${ratio(a, b)} | ${target} |`);
   console.log('\n## ratios\n');
@@ -161,6 +219,7 @@ try {
     row(`bridge ADD+DEL with ipMasq ${who[w]} / reference`, br.masq[who[w]], br.masq[who.reference], '< 1');
     row(`bridge 50 ADDs at parallelism 8 ${who[w]} / reference`, br.par[who[w]], br.par[who.reference]);
   }
+  portmapRows(pm, row);
   console.log(`| bridge ADD in-process kernel time (median ms) | ${br.kernel.median.toFixed(2)} | ≤ 3 |`);
   console.log(`\nnode ${process.version}, ${runs} runs per command, NODE_EXTRA_CA_CERTS unset; daemon rows: \`cnits daemon\` running, the plugin links (cnits-shim) hand it each exec`);
 } finally {
