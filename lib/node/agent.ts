@@ -42,13 +42,18 @@ export class Agent {
   /** set when our own lease disappears from etcd: flanneld shuts down then */
   private revoked: ((e: Error) => void) | undefined;
 
+  /** aborted by the caller's signal, and by run() on its way out (a revoked lease), so every wait ends */
+  private readonly done = new AbortController();
+
   constructor(private readonly opts: NodeOptions, private readonly d: AgentDeps) {
     this.subnets = new Subnets(d.store, opts.etcdPrefix, d.log);
+    d.signal.addEventListener('abort', () => this.done.abort(), { once: true });
   }
 
   /** Runs until the signal aborts (resolves) or the lease is revoked (rejects). */
   async run(): Promise<void> {
-    const { log, signal, nl } = this.d;
+    const { log, nl } = this.d;
+    const signal = this.done.signal;
     const ext = findExtIface(nl, this.opts.iface);
     const publicIP = this.opts.publicIP || ext.address;
     log(`using interface ${ext.name} (${ext.address}, mtu ${ext.mtu}), public IP ${publicIP}`);
@@ -91,6 +96,7 @@ export class Agent {
     try {
       await stopped;
     } finally {
+      this.done.abort();
       for (const t of timers) clearInterval(t);
       await this.cancelWatch?.().catch(() => undefined);
       await renewing;
@@ -121,7 +127,7 @@ export class Agent {
 
   /** Replaces the lease cache with a fresh list and (re)starts the watch after it. */
   private async relist(): Promise<void> {
-    const { leases, revision } = await retry('listing subnet leases', () => this.subnets.leases(), this.d.log, this.d.signal);
+    const { leases, revision } = await retry('listing subnet leases', () => this.subnets.leases(), this.d.log, this.done.signal);
     this.peers = leases;
     if (!leases.has(this.own.key)) { this.lost(); return; }
     this.schedule();
@@ -134,8 +140,8 @@ export class Agent {
     this.cancelWatch = undefined;
     const w = await retry('watching subnet leases', () => this.d.store.watch(this.subnets.subnetsPrefix, fromRevision,
       (e) => { if (gen === this.watchGen) this.onEvent(e); },
-      (err) => { this.d.log(`watch: ${err.message}; re-listing`); void sleep(1000, this.d.signal).then(() => this.relist()).catch(() => undefined); }),
-    this.d.log, this.d.signal);
+      (err) => { this.d.log(`watch: ${err.message}; re-listing`); void sleep(1000, this.done.signal).then(() => this.relist()).catch(() => undefined); }),
+    this.d.log, this.done.signal);
     if (gen !== this.watchGen) { await w.cancel(); return; }
     this.cancelWatch = () => w.cancel();
   }
@@ -187,9 +193,9 @@ export class Agent {
     for (;;) {
       if (this.own.expires === undefined) return; // a reservation
       const due = this.own.expires - this.opts.subnetLeaseRenewMargin * 60_000 - Date.now();
-      await sleep(Math.max(0, Math.min(due, 2 ** 31 - 1)), this.d.signal);
+      await sleep(Math.max(0, Math.min(due, 2 ** 31 - 1)), this.done.signal);
       if (this.own.expires - this.opts.subnetLeaseRenewMargin * 60_000 > Date.now()) continue;
-      this.own = await retry(`renewing lease ${this.own.key}`, () => this.subnets.renew(this.own), this.d.log, this.d.signal);
+      this.own = await retry(`renewing lease ${this.own.key}`, () => this.subnets.renew(this.own), this.d.log, this.done.signal);
       this.d.log(`lease ${this.own.key} renewed`);
     }
   }

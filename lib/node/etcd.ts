@@ -2,6 +2,7 @@
 // as flanneld's go.etcd.io/etcd/client/v3). Only this file knows the client; the agent
 // talks to a Store, so the logic above it runs against a fake in unit tests.
 import { readFileSync } from 'node:fs';
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
 
 export interface KV {
@@ -51,6 +52,11 @@ export function etcd3Options(o: EtcdOptions): IOptions {
     // without a deadline a call to a dead member waits for the dial forever; the client's
     // retry policy then moves to the next member
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + (o.callTimeoutMs ?? 5000) }),
+    // a watch on a member that died reconnects (to another member) within 5 s, not the
+    // client's default 30 s: until then the node misses lease changes
+    // (etcd3 calls .next() on what it gets, as on its own default, a cockatiel backoff factory;
+    // its typings name the older cockatiel's type)
+    faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5000 }) as unknown as IBackoff<unknown> },
   };
   if (o.caFile || o.certFile || o.keyFile) {
     const read = (f: string): Buffer | undefined => (f ? readFileSync(f) : undefined);
