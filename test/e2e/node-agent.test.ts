@@ -52,11 +52,17 @@ const leaseKeys = (c: Cluster): string[] =>
   c.etcdctl(1, 'get', '--prefix', '--keys-only', '/coreos.com/network/subnets/').stdout.split('\n').filter((l) => l.trim() !== '');
 
 describe.skipIf(!canNetns || !hasEtcd)('cnits node: cross-host pod networks on a 3-member etcd cluster', () => {
-  afterAll(() => cleanupNetns());
+  // a test that timed out is still running: its processes must not outlive the file
+  const clusters = new Set<Cluster>();
+  afterAll(async () => {
+    await Promise.all([...clusters].map((c) => c.stop()));
+    cleanupNetns();
+  });
 
   for (const mode of ['host-gw', 'vxlan'] as const) {
     it(`${mode}: pods on three nodes reach each other; survives a dead member, a deleted lease, restarts`, async () => {
       const c = new Cluster(`cnitsnd-${mode === 'vxlan' ? 'vx' : 'hg'}`);
+      clusters.add(c);
       try {
         await c.startEtcd();
         const put = c.etcdctl(1, 'put', '/coreos.com/network/config', JSON.stringify({ Network: '10.244.0.0/16', Backend: { Type: mode } }));
@@ -112,6 +118,7 @@ describe.skipIf(!canNetns || !hasEtcd)('cnits node: cross-host pod networks on a
         throw e;
       } finally {
         await c.stop();
+        clusters.delete(c);
       }
     }, 90_000);
   }
