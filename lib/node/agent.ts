@@ -108,7 +108,7 @@ export class Agent {
     writeAtomic(this.opts.subnetFile, formatSubnetEnv({ network: this.cfg.network, subnet, mtu: this.backend.mtu, ipMasq: this.opts.ipMasq }));
     if (this.opts.cniConfDir) {
       writeAtomic(`${this.opts.cniConfDir.replace(/\/+$/, '')}/${CONFLIST_NAME}`,
-        conflist({ network: this.cfg.network, subnet, mtu: this.backend.mtu, agentMasq: this.opts.ipMasq }));
+        conflist({ network: this.cfg.network, subnet, mtu: this.backend.mtu }));
     }
   }
 

@@ -46,14 +46,16 @@ export interface ConflistInput {
   network: Net4;
   subnet: Net4;
   mtu: number;
-  /** FLANNEL_IPMASQ: the agent masquerades, so the bridge must not (flannel's plugin passes ipMasq = !FLANNEL_IPMASQ) */
-  agentMasq: boolean;
 }
 
 /**
  * What flannel's CNI plugin would hand its bridge delegate (cbr0 on cni0, gateway on the
  * bridge, host-local on the node's subnet, a route to the cluster network), as one conflist
- * so the runtime runs our bridge + host-local directly.
+ * so the runtime runs our bridge + host-local directly. One difference: the bridge never
+ * masquerades (flannel's plugin sets ipMasq = !FLANNEL_IPMASQ). The bridge's rule NATs all
+ * but its own /24, so pod-to-pod traffic across nodes would arrive from the node's address,
+ * which pods with only a cluster route cannot answer; masquerading is -ip-masq's job,
+ * whose rules know the cluster network.
  */
 export function conflist(c: ConflistInput): string {
   return `${JSON.stringify({
@@ -63,7 +65,7 @@ export function conflist(c: ConflistInput): string {
       type: 'bridge',
       bridge: 'cni0',
       isGateway: true,
-      ipMasq: !c.agentMasq,
+      ipMasq: false,
       hairpinMode: true,
       mtu: c.mtu,
       ipam: {

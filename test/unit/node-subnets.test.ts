@@ -118,8 +118,8 @@ describe('files', () => {
     expect(formatNet4(previousSubnet(text)!)).toBe('10.244.1.0/24');
     expect(previousSubnet('FLANNEL_MTU=1\n')).toBeUndefined();
   });
-  it('conflist: bridge cni0 + host-local on the node subnet, route to the network, no bridge masq when the agent masquerades', () => {
-    const c = JSON.parse(conflist({ network: net('10.244.0.0/16'), subnet: net('10.244.7.0/24'), mtu: 1450, agentMasq: true }));
+  it('conflist: bridge cni0 + host-local on the node subnet, route to the network, the bridge never masquerades', () => {
+    const c = JSON.parse(conflist({ network: net('10.244.0.0/16'), subnet: net('10.244.7.0/24'), mtu: 1450 }));
     expect(c).toEqual({ cniVersion: '1.0.0', name: 'cbr0', plugins: [{
       type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: false, hairpinMode: true, mtu: 1450,
       ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.7.0/24', gateway: '10.244.7.1' }]], routes: [{ dst: '10.244.0.0/16' }] },
