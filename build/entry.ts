@@ -39,7 +39,8 @@ interface NodeAgent { runNode(argv: readonly string[], log: (line: string) => vo
 function loadNodeAgent(): NodeAgent {
   const sea = process.getBuiltinModule('node:sea');
   const path = process.getBuiltinModule('node:path');
-  const file = path.join(path.dirname(process.argv[1] ?? '.'), 'node-agent.cjs');
+  // absolute: createRequire wants one, and argv[1] is the path as typed
+  const file = path.resolve(path.dirname(sea.isSea() ? process.execPath : process.argv[1] ?? '.'), 'node-agent.cjs');
   const code = sea.isSea() ? sea.getAsset('node-agent.cjs', 'utf8') : process.getBuiltinModule('node:fs').readFileSync(file, 'utf8');
   const wrapped = process.getBuiltinModule('node:vm').runInThisContext(
     `(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: file }) as
