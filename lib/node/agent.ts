@@ -91,6 +91,7 @@ export class Agent {
       setInterval(() => this.schedule(), RECONCILE_MS),
       setInterval(() => void this.ensureRules(), RECONCILE_MS),
       setInterval(() => void this.relist().catch(() => undefined), RELIST_MS),
+      setInterval(() => void this.heartbeat(), RECONCILE_MS),
     ];
     const renewing = this.renewLoop().catch((e: unknown) => { if (!(e instanceof Stopped)) this.revoked?.(e as Error); });
     try {
@@ -140,10 +141,42 @@ export class Agent {
     this.cancelWatch = undefined;
     const w = await retry('watching subnet leases', () => this.d.store.watch(this.subnets.subnetsPrefix, fromRevision,
       (e) => { if (gen === this.watchGen) this.onEvent(e); },
-      (err) => { this.d.log(`watch: ${err.message}; re-listing`); void sleep(1000, this.done.signal).then(() => this.relist()).catch(() => undefined); }),
+      (err) => { this.d.log(`watch: ${err.message}; re-listing`); void sleep(1000, this.done.signal).then(() => this.relist()).catch(() => undefined); },
+      (connected, why) => this.onWatchState(connected, why)),
     this.d.log, this.done.signal);
     if (gen !== this.watchGen) { await w.cancel(); return; }
     this.cancelWatch = () => w.cancel();
+  }
+
+  private watchDown = false;
+  private etcdDown = false;
+
+  /**
+   * One read of the config key per RECONCILE_MS: a watch stream does not always notice that
+   * its member died, and "etcd is gone" must reach the log while routes stay as they are.
+   */
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.d.store.get(this.subnets.configKey);
+      if (this.etcdDown) {
+        this.etcdDown = false;
+        this.d.log('etcd reachable again; re-listing leases');
+        await this.relist();
+      }
+    } catch (e) {
+      if (!this.etcdDown) this.d.log(`waiting: etcd unreachable (${(e as Error).message}); routes stay as they are, retrying every ${RECONCILE_MS / 1000}s at ${this.opts.etcdEndpoints.join(',')}`);
+      this.etcdDown = true;
+    }
+  }
+
+  /** etcd gone: routes stay as they are; the client retries with backoff, and we say so once */
+  private onWatchState(connected: boolean, why: string): void {
+    if (!connected && !this.watchDown) this.d.log(`waiting: etcd watch lost (${why}); routes stay as they are, reconnecting with backoff to ${this.opts.etcdEndpoints.join(',')}`);
+    if (connected && this.watchDown) {
+      this.d.log('etcd watch reconnected; re-listing leases');
+      void this.relist().catch(() => undefined);
+    }
+    this.watchDown = !connected;
   }
 
   private onEvent(e: WatchEvent): void {

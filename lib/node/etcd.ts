@@ -29,8 +29,12 @@ export interface Store {
   /** flannel's updateSubnet: a new TTL lease (0: none, a reservation) and an unconditional put */
   update(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
-  /** events under `prefix` after `revision`; the client reconnects the stream itself */
-  watch(prefix: string, revision: string, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void): Promise<{ cancel(): Promise<void> }>;
+  /**
+   * Events under `prefix` after `revision`; the client reconnects the stream itself (to any
+   * live member) and says so through onState.
+   */
+  watch(prefix: string, revision: string, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void,
+    onState?: (connected: boolean, why: string) => void): Promise<{ cancel(): Promise<void> }>;
   close(): void;
 }
 
@@ -128,8 +132,11 @@ export class Etcd3Store implements Store {
     await this.client.delete().key(key).exec();
   }
 
-  async watch(prefix: string, revision: string, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void): Promise<{ cancel(): Promise<void> }> {
+  async watch(prefix: string, revision: string, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void,
+    onState?: (connected: boolean, why: string) => void): Promise<{ cancel(): Promise<void> }> {
     const w = await this.client.watch().prefix(prefix).startRevision(revision).create();
+    w.on('disconnected', (err) => onState?.(false, err.message));
+    w.on('connected', () => onState?.(true, ''));
     w.on('put', (kv) => onEvent({ type: 'put', key: str(kv.key), value: str(kv.value), lease: String(kv.lease ?? '0') }));
     w.on('delete', (kv) => onEvent({ type: 'delete', key: str(kv.key) }));
     w.on('error', onError);

@@ -113,6 +113,13 @@ describe.skipIf(!canNetns || !hasEtcd)('cnits node: cross-host pod networks on a
         await waitFor('node 1 found its lease again', () => /found the lease for this public IP/.test(c.agentLog(1)));
         expect(leaseKeys(c)).toContain(key1);
         await allReach(pods);
+
+        // every member down: routes stay, pods talk, each agent says what it waits for
+        c.killEtcd(1);
+        c.killEtcd(2);
+        await waitFor('every agent logs that it waits for etcd', () => c.nodes.every((n) => /waiting: etcd (watch lost|unreachable)/.test(c.agentLog(n.i))), 40_000);
+        for (const n of c.nodes) expect(c.agentRoutes(n.i)).toHaveLength(2);
+        await allReach(pods);
       } catch (e) {
         for (const n of c.nodes) console.error(`--- node ${n.i} agent log\n${c.agentLog(n.i)}`);
         throw e;
