@@ -3,7 +3,7 @@
 // cluster inside each node (ports on the underlay addresses, data in a temp dir), and an
 // agent per node. Every process started here is killed by stop(); every netns by cleanupNetns.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ours, tempDir } from './helpers';
 import { makeNetns, type Netns, nsExec, nsMust } from './netns';
@@ -44,7 +44,28 @@ export class Cluster {
     }
   }
 
-  get endpoints(): string { return this.nodes.map((n) => `http://${n.ip}:2379`).join(','); }
+  /** set by useTls(): etcd serves https and wants client certificates */
+  tls: { ca: string; cert: string; key: string } | undefined;
+
+  get endpoints(): string { return this.nodes.map((n) => `${this.tls ? 'https' : 'http'}://${n.ip}:2379`).join(','); }
+
+  /** A CA, one server certificate for every node address, one client certificate (openssl). */
+  useTls(): void {
+    const d = join(this.tmp.path, 'pki');
+    mkdirSync(d);
+    const ssl = (...args: string[]): void => {
+      const r = spawnSync('openssl', args, { cwd: d, encoding: 'utf8', timeout: 30_000 });
+      if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+    };
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=cnitsnd-ca');
+    const sans = `subjectAltName=${this.nodes.map((n) => `IP:${n.ip}`).join(',')}`;
+    for (const who of ['server', 'client']) {
+      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=cnitsnd-${who}`);
+      writeFileSync(join(d, `${who}.ext`), `${sans}\nextendedKeyUsage=${who === 'server' ? 'serverAuth,clientAuth' : 'clientAuth'}\n`);
+      ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1', '-extfile', `${who}.ext`);
+    }
+    this.tls = { ca: join(d, 'ca.pem'), cert: join(d, 'client.pem'), key: join(d, 'client.key') };
+  }
 
   private start(n: Node, log: string, cmd: string[]): ChildProcess {
     // `ip netns exec` execs the command: the child's pid is the process itself
@@ -59,10 +80,12 @@ export class Cluster {
     const cluster = this.nodes.map((n) => `e${n.i}=http://${n.ip}:2380`).join(',');
     for (const n of this.nodes) {
       n.etcd = this.start(n, join(n.dir, 'etcd.log'), ['etcd', '--name', `e${n.i}`, '--data-dir', join(n.dir, 'etcd'),
-        '--listen-client-urls', `http://${n.ip}:2379`, '--advertise-client-urls', `http://${n.ip}:2379`,
+        '--listen-client-urls', `${this.tls ? 'https' : 'http'}://${n.ip}:2379`, '--advertise-client-urls', `${this.tls ? 'https' : 'http'}://${n.ip}:2379`,
         '--listen-peer-urls', `http://${n.ip}:2380`, '--initial-advertise-peer-urls', `http://${n.ip}:2380`,
         '--initial-cluster', cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', this.underlay.name,
-        '--heartbeat-interval', '50', '--election-timeout', '500']);
+        '--heartbeat-interval', '50', '--election-timeout', '500',
+        ...(this.tls ? ['--cert-file', join(this.tmp.path, 'pki/server.pem'), '--key-file', join(this.tmp.path, 'pki/server.key'),
+          '--trusted-ca-file', this.tls.ca, '--client-cert-auth'] : [])]);
     }
     let healthy = false;
     for (const end = Date.now() + 30_000; !healthy && Date.now() < end; await new Promise((r) => setTimeout(r, 300))) {
@@ -73,8 +96,9 @@ export class Cluster {
 
   /** etcdctl (v3 API) run inside node `i`, against the live members. */
   etcdctl(i: number, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-    const live = this.nodes.filter((n) => n.etcd && n.etcd.exitCode === null && n.etcd.signalCode === null).map((n) => `http://${n.ip}:2379`).join(',');
-    const withEndpoints = args.includes('--endpoints') ? args : ['--endpoints', live, ...args];
+    const live = this.nodes.filter((n) => n.etcd && n.etcd.exitCode === null && n.etcd.signalCode === null).map((n) => `${this.tls ? 'https' : 'http'}://${n.ip}:2379`).join(',');
+    const tls = this.tls ? ['--cacert', this.tls.ca, '--cert', this.tls.cert, '--key', this.tls.key] : [];
+    const withEndpoints = [...tls, ...(args.includes('--endpoints') ? args : ['--endpoints', live, ...args])];
     const r = spawnSync('ip', ['netns', 'exec', this.nodes[i - 1]!.ns.name, 'etcdctl', '--command-timeout=5s', ...withEndpoints],
       { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ETCDCTL_API: '3' } });
     return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -87,7 +111,8 @@ export class Cluster {
   startAgent(i: number, extra: string[] = []): void {
     const n = this.nodes[i - 1]!;
     n.agent = this.start(n, join(n.dir, 'agent.log'), [join(ours, 'cnits'), 'node', '-etcd-endpoints', this.endpoints, '-iface', 'eth0',
-      '-subnet-file', join(n.dir, 'subnet.env'), '-cni-conf-dir', join(n.dir, 'net.d'), '-ip-masq', ...extra]);
+      '-subnet-file', join(n.dir, 'subnet.env'), '-cni-conf-dir', join(n.dir, 'net.d'), '-ip-masq',
+      ...(this.tls ? ['-etcd-cafile', this.tls.ca, '-etcd-certfile', this.tls.cert, '-etcd-keyfile', this.tls.key] : []), ...extra]);
     const agent = n.agent;
     n.agentExit = new Promise((resolve) => agent.on('exit', (code) => resolve(code)));
   }
