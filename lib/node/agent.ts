@@ -57,7 +57,7 @@ export class Agent {
     const ext = findExtIface(nl, this.opts.iface);
     const publicIP = this.opts.publicIP || ext.address;
     log(`using interface ${ext.name} (${ext.address}, mtu ${ext.mtu}), public IP ${publicIP}`);
-    this.cfg = await retry(`network config at ${this.subnets.configKey}`, async () => {
+    this.cfg = await retry('network config', async () => {
       const c = await this.subnets.config();
       if (!c) throw new Error(`${this.subnets.configKey} does not exist: put the network config there (etcd v3 API)`);
       return c;
@@ -86,7 +86,6 @@ export class Agent {
       signal.addEventListener('abort', () => resolve(), { once: true });
       this.revoked = reject;
     });
-    await this.relist();
     const timers = [
       setInterval(() => this.schedule(), RECONCILE_MS),
       setInterval(() => void this.ensureRules(), RECONCILE_MS),
@@ -95,6 +94,8 @@ export class Agent {
     ];
     const renewing = this.renewLoop().catch((e: unknown) => { if (!(e instanceof Stopped)) this.revoked?.(e as Error); });
     try {
+      // after the timers: the heartbeat must report an etcd that dies while we list
+      await this.relist();
       await stopped;
     } finally {
       this.done.abort();

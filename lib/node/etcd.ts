@@ -76,6 +76,8 @@ export function etcd3Options(o: EtcdOptions): IOptions {
 
 const str = (b: Buffer | string | undefined | null): string => (b === undefined || b === null ? '' : Buffer.from(b).toString('utf8'));
 
+const WATCH_CONNECT_MS = 10_000;
+
 export class Etcd3Store implements Store {
   private readonly client: Etcd3;
 
@@ -134,12 +136,19 @@ export class Etcd3Store implements Store {
 
   async watch(prefix: string, revision: string, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void,
     onState?: (connected: boolean, why: string) => void): Promise<{ cancel(): Promise<void> }> {
-    const w = await this.client.watch().prefix(prefix).startRevision(revision).create();
-    w.on('disconnected', (err) => onState?.(false, err.message));
-    w.on('connected', () => onState?.(true, ''));
+    // watcher(), not create(): create() waits for a member without end when none answers; the
+    // watcher is attached at once and (re)connects by itself, so wait a while, then go on
+    const w = this.client.watch().prefix(prefix).startRevision(revision).watcher();
     w.on('put', (kv) => onEvent({ type: 'put', key: str(kv.key), value: str(kv.value), lease: String(kv.lease ?? '0') }));
     w.on('delete', (kv) => onEvent({ type: 'delete', key: str(kv.key) }));
     w.on('error', onError);
+    w.on('disconnected', (err) => onState?.(false, err.message));
+    const connected = await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), WATCH_CONNECT_MS);
+      w.once('connected', () => { clearTimeout(t); resolve(true); });
+    });
+    w.on('connected', () => onState?.(true, ''));
+    if (!connected) onState?.(false, `no member answered the watch within ${WATCH_CONNECT_MS / 1000}s`);
     return { cancel: () => w.cancel() };
   }
 
