@@ -2,12 +2,13 @@
 // by `cnits daemon` through the shim) against the reference Go binaries and `node -e 0`
 // in the same hyperfine runs, printed as ratios.
 // NODE_EXTRA_CA_CERTS is removed (it adds ~50 ms to every Node 20 start and is
-// absent on real nodes). Needs: npm run build, hyperfine, containernetworking-plugins.
+// absent on real nodes). Needs: npm run build, hyperfine, containernetworking-plugins, etcd-server, etcd-client.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchNode } from './bench-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ours = join(root, 'dist/bin');
@@ -221,6 +222,12 @@ try {
   }
   portmapRows(pm, row);
   console.log(`| bridge ADD in-process kernel time (median ms) | ${br.kernel.median.toFixed(2)} | ≤ 3 |`);
+  const nodeRuns = Number(process.env.BENCH_NODE_RUNS ?? '5');
+  const agent = await benchNode({ runs: nodeRuns });
+  console.log(`\n## cnits node (2 node netns, 1 etcd member; median of ${nodeRuns} cold starts)\n`);
+  console.log('| backend | agent start -> first cross-node pod ping (ms) | 50 leases at once -> 50 routes (ms) | 50 leases deleted -> routes gone (ms) |');
+  console.log('|---|---|---|---|');
+  for (const [mode, r] of Object.entries(agent)) console.log(`| ${mode} | ${r.startToPingMs} (runs: ${r.startRuns.join(', ')}) | ${r.converge50Ms} | ${r.remove50Ms} |`);
   console.log(`\nnode ${process.version}, ${runs} runs per command, NODE_EXTRA_CA_CERTS unset; daemon rows: \`cnits daemon\` running, the plugin links (cnits-shim) hand it each exec`);
 } finally {
   stopHostDaemon?.();

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { gen, pluginNames } from './gen.mjs';
+import { buildNodeAgent } from './build-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -41,6 +42,9 @@ await build({
   define: { __CNITS_VERSION__: JSON.stringify(version), __CNITS_BUILD_ID__: JSON.stringify(buildId), __CNITS_ADDON_ID__: JSON.stringify(addonId), 'import.meta.url': '"file:///cnits.cjs"' },
 });
 
+step('node agent bundle (esbuild)');
+await buildNodeAgent({ version, buildId, addonId });
+
 step('SEA with startup snapshot (@yao-pkg/pkg)');
 // pkg 6.14.2 bakes with `npx postject` from a dir under os.tmpdir(): keep that inside the
 // project so npx finds node_modules/.bin/postject instead of asking to download it.
@@ -52,7 +56,7 @@ async function seaBuild(out, seaConfig) {
   await sea(join(dist, 'cnits.cjs'), {
     targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch: 'x64', output: out }],
     nodePath: process.execPath, signature: false,
-    seaConfig: { disableExperimentalSEAWarning: true, assets: { 'cnits.node': addon }, ...seaConfig },
+    seaConfig: { disableExperimentalSEAWarning: true, assets: { 'cnits.node': addon, 'node-agent.cjs': join(dist, 'node-agent.cjs') }, ...seaConfig },
   });
   // pkg swallows bake errors (Promise.allSettled): make sure the blob went in
   if (statSync(out).size === statSync(process.execPath).size) throw new Error('pkg: SEA blob was not injected');

@@ -1,6 +1,6 @@
 // The multi-call executable's entry: it owns the process. It picks what to run from
 // the name it was invoked as (busybox style) or its first argument: a plugin, `daemon`,
-// `daemon-worker`, or `install`. Built into a V8 startup snapshot: everything at top level (module
+// `daemon-worker`, `install`, or `node` (the node agent, loaded on demand: see loadNodeAgent). Built into a V8 startup snapshot: everything at top level (module
 // init, the plugin registry, a warm-up of every verb) runs at build time; only main()
 // runs per exec.
 import * as v8 from 'node:v8';
@@ -26,7 +26,9 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
   if (argv[0] === 'daemon') { process.exitCode = await runDaemon(argv.slice(1), log, all.map((p) => p.name)); return; }
   if (argv[0] === 'install') { process.exitCode = runInstall(argv.slice(1), log); return; }
   if (argv[0] === 'daemon-worker') { runWorker(all, (line) => log(`[${process.pid}] ${line}`), local); return; }
-  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
+  // exit explicitly: the etcd client's gRPC channels may hold the loop open after the agent stops
+  if (argv[0] === 'node') process.exit(await loadNodeAgent().runNode(argv.slice(1), (line) => log(`${new Date().toISOString()} ${line}`)));
+  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\` or \`cnits node -etcd-endpoints ...\``);
   process.exitCode = 1;
 }
 
@@ -45,6 +47,29 @@ function answering(io: IO): IO {
   };
   process.on('uncaughtException', last); // unhandled rejections arrive here too (--unhandled-rejections=throw)
   return { ...io, stdout: (text) => { answered = true; io.stdout(text); } };
+}
+
+interface NodeAgent { runNode(argv: readonly string[], log: (line: string) => void): Promise<number> }
+
+/**
+ * The node agent and its etcd client (grpc-js, protobufjs: ~1 MB of JS) are a separate
+ * bundle, node-agent.cjs, kept out of the startup snapshot so plugin execs never pay for
+ * them: a SEA asset of the executable (or, from an unpackaged dist/cnits.cjs, the file
+ * beside it), compiled only when `cnits node` runs.
+ */
+function loadNodeAgent(): NodeAgent {
+  const sea = process.getBuiltinModule('node:sea');
+  const path = process.getBuiltinModule('node:path');
+  // absolute: createRequire wants one, and argv[1] is the path as typed
+  const file = path.resolve(path.dirname(sea.isSea() ? process.execPath : process.argv[1] ?? '.'), 'node-agent.cjs');
+  const code = sea.isSea() ? sea.getAsset('node-agent.cjs', 'utf8') : process.getBuiltinModule('node:fs').readFileSync(file, 'utf8');
+  const wrapped = process.getBuiltinModule('node:vm').runInThisContext(
+    `(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: file }) as
+    (e: object, r: NodeJS.Require, m: { exports: object }, f: string, d: string) => void;
+  const mod = { exports: {} };
+  // a require that reaches Node's built-ins: the bundle has everything else inside
+  wrapped(mod.exports, process.getBuiltinModule('node:module').createRequire(file), mod, file, path.dirname(file));
+  return mod.exports as NodeAgent;
 }
 
 if (v8.startupSnapshot?.isBuildingSnapshot()) {
