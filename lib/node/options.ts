@@ -22,6 +22,14 @@ export interface NodeOptions {
   subnetLeaseRenewMargin: number;
   /** where the bridge + host-local conflist goes; '' = none */
   cniConfDir: string;
+  /** Kubernetes mode: subnets are the Nodes' podCIDRs, no etcd */
+  kubeSubnetMgr: boolean;
+  /** '' = in-cluster config */
+  kubeconfigFile: string;
+  /** Kubernetes mode: flannel's net-conf.json (Network, Backend) */
+  netConfigPath: string;
+  /** Kubernetes mode: this node's name (NODE_NAME, as flanneld) */
+  nodeName: string;
   version: boolean;
 }
 
@@ -41,7 +49,9 @@ export const NODE_FLAGS: readonly FlagDef[] = [
   { name: 'ip-masq-fully-random-disable', kind: 'bool', default: 'false', usage: 'disable fully-random mode for MASQUERADE' },
   { name: 'iptables-forward-rules', kind: 'bool', default: 'true', usage: 'add default accept rules to FORWARD chain in iptables' },
   { name: 'cni-conf-dir', kind: 'string', usage: 'write a bridge + host-local conflist for this node\'s subnet into this directory' },
-  { name: 'kube-subnet-mgr', kind: 'bool', default: 'false', usage: 'not supported: cnits node keeps leases in etcd only' },
+  { name: 'kube-subnet-mgr', kind: 'bool', default: 'false', usage: 'contact the Kubernetes API for subnet assignment instead of etcd (host-gw)' },
+  { name: 'kubeconfig-file', kind: 'string', usage: 'kubeconfig file location; default: in-cluster (service account)' },
+  { name: 'net-config-path', kind: 'string', default: '/etc/kube-flannel/net-conf.json', usage: 'path to the network configuration file (Kubernetes mode)' },
   { name: 'version', kind: 'bool', default: 'false', usage: 'print version and exit' },
 ];
 
@@ -55,7 +65,6 @@ export function parseNodeOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   const bool = (name: string, dflt = false): boolean => (v.get(name) as boolean | undefined) ?? dflt;
   const margin = (v.get('subnet-lease-renew-margin') as number | undefined) ?? 60;
   if (margin < 1 || margin > 1439) throw new FlagError('Invalid subnet-lease-renew-margin option, out of acceptable range');
-  if (bool('kube-subnet-mgr')) throw new FlagError('-kube-subnet-mgr is not supported: cnits node keeps its leases in etcd');
   const endpoints = str('etcd-endpoints', 'http://127.0.0.1:4001,http://127.0.0.1:2379').split(',').map((e) => e.trim()).filter((e) => e !== '');
   if (endpoints.length === 0) throw new FlagError('-etcd-endpoints: no endpoint given');
   return {
@@ -74,6 +83,10 @@ export function parseNodeOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     iptablesForwardRules: bool('iptables-forward-rules', true),
     subnetLeaseRenewMargin: margin,
     cniConfDir: str('cni-conf-dir'),
+    kubeSubnetMgr: bool('kube-subnet-mgr'),
+    kubeconfigFile: str('kubeconfig-file'),
+    netConfigPath: str('net-config-path', '/etc/kube-flannel/net-conf.json'),
+    nodeName: env['NODE_NAME'] ?? '',
     version: bool('version'),
   };
 }

@@ -82,6 +82,12 @@ describe('parseNodeOptions: flanneld etcd-mode flags and defaults', () => {
     });
   });
 
+  it('Kubernetes mode: -kube-subnet-mgr, -kubeconfig-file, -net-config-path, NODE_NAME', () => {
+    expect(parseNodeOptions(['-kube-subnet-mgr', '-net-config-path=/etc/cnits/net-conf.json'], { NODE_NAME: 'kind-worker' }))
+      .toMatchObject({ kubeSubnetMgr: true, kubeconfigFile: '', netConfigPath: '/etc/cnits/net-conf.json', nodeName: 'kind-worker' });
+    expect(parseNodeOptions([]).netConfigPath).toBe('/etc/kube-flannel/net-conf.json');
+  });
+
   it('FLANNELD_* fill flags not given on the command line', () => {
     const o = parseNodeOptions(['-etcd-prefix', '/cli'], { FLANNELD_ETCD_PREFIX: '/env', FLANNELD_IP_MASQ: 'true', FLANNELD_ETCD_ENDPOINTS: 'http://e:2379' });
     expect(o).toMatchObject({ etcdPrefix: '/cli', ipMasq: true, etcdEndpoints: ['http://e:2379'] });
@@ -90,7 +96,6 @@ describe('parseNodeOptions: flanneld etcd-mode flags and defaults', () => {
   it.each([
     [['-subnet-lease-renew-margin', '0'], /out of acceptable range/],
     [['-subnet-lease-renew-margin', '1440'], /out of acceptable range/],
-    [['-kube-subnet-mgr'], /not supported/],
     [['extra'], /unexpected argument/],
     [['-etcd-endpoints', ','], /no endpoint/],
   ])('%j is refused', (argv, msg) => {
