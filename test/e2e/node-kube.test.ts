@@ -106,4 +106,55 @@ describe.skipIf(!canNetns)('cnits node -kube-subnet-mgr (host-gw) on recorded AP
     // stopping leaves the routes, as flanneld
     expect(routes()).toEqual(['10.244.3.0/24 via 10.9.77.3']);
   }, 60_000);
+
+  it('vxlan: publishes its VTEP in its Node\'s annotations (one PATCH) and follows the peers\' published VTEPs', async () => {
+    const peerMAC = '0a:58:0a:f4:05:00';
+    let patch: { url: string; body: string; type: string | undefined } | undefined;
+    const annotations = { 'flannel.alpha.coreos.com/backend-type': 'vxlan', 'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: 7, VtepMAC: peerMAC }),
+      'flannel.alpha.coreos.com/public-ip': '10.9.77.5' };
+    const peer = { ...node('n5', '20', '10.244.5.0/24', '10.9.77.5'), metadata: { name: 'n5', resourceVersion: '20', annotations } };
+    const plain = node('n6', '21', '10.244.6.0/24', '10.9.77.6'); // no VTEP published: not a vxlan peer
+    let calls = 0;
+    server.removeAllListeners('request');
+    server.on('request', (req, res) => {
+      calls++;
+      if (req.method === 'PATCH') {
+        let body = '';
+        req.on('data', (b: Buffer) => { body += b.toString(); });
+        req.on('end', () => { patch = { url: req.url ?? '', body, type: req.headers['content-type'] }; res.writeHead(200).end('{}'); });
+      } else if (calls === 1) {
+        res.writeHead(200).end(JSON.stringify({ kind: 'NodeList', metadata: { resourceVersion: '30' }, items: [node('n1', '29', '10.244.1.0/24', '10.9.77.1'), peer, plain] }));
+      } else {
+        req.socket.setTimeout(0); // the watch: stays open until the agent stops
+      }
+    });
+    const opts = parseNodeOptions(['-kube-subnet-mgr', `-kubeconfig-file=${join(dir.path, 'kubeconfig')}`, `-subnet-file=${join(dir.path, 'vx.env')}`,
+      '-iface=cnitsnk-up', '-iptables-forward-rules=false'], { NODE_NAME: 'n1' });
+    const cfg = parseNetworkConfig('{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan", "VNI": 7}}');
+    const nl = openNetlink(ns.path);
+    const stop = new AbortController();
+    const client = new KubeClient(kubeconfigFile(opts.kubeconfigFile));
+    const running = new KubeAgent(opts, cfg, { client, nl, runner: defaultRunner, log: () => undefined, signal: stop.signal }).run();
+    const ip = (...args: string[]) => execFileSync('ip', ['-n', ns.name, '-j', ...args], { encoding: 'utf8' });
+    try {
+      await until('the PATCH of our annotations', () => patch !== undefined);
+      const dev = (JSON.parse(ip('link', 'show', 'flannel.7')) as { address: string }[])[0]!;
+      expect(patch!.url).toBe('/api/v1/nodes/n1/status');
+      expect(patch!.type).toBe('application/strategic-merge-patch+json');
+      expect(JSON.parse(patch!.body).metadata.annotations).toEqual({
+        'flannel.alpha.coreos.com/backend-type': 'vxlan', 'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: 7, VtepMAC: dev.address }),
+        'flannel.alpha.coreos.com/public-ip': '10.9.77.1', 'flannel.alpha.coreos.com/kube-subnet-manager': 'true',
+      });
+      await until('the onlink route to n5 through flannel.7', () => routes().includes('10.244.5.0/24 via 10.244.5.0'));
+      expect(routes().some((r) => r.startsWith('10.244.6.0/24')), 'no route to a node without a VTEP').toBe(false);
+      const fdb = JSON.parse(execFileSync('bridge', ['-n', ns.name, '-j', 'fdb', 'show', 'dev', 'flannel.7'], { encoding: 'utf8' })) as { mac: string; dst?: string }[];
+      expect(fdb).toContainEqual(expect.objectContaining({ mac: peerMAC, dst: '10.9.77.5' }));
+      const neigh = JSON.parse(ip('neigh', 'show', 'dev', 'flannel.7')) as { dst: string; lladdr: string }[];
+      expect(neigh).toContainEqual(expect.objectContaining({ dst: '10.244.5.0', lladdr: peerMAC }));
+    } finally {
+      stop.abort();
+      await running.catch(() => undefined);
+      nl.close();
+    }
+  }, 60_000);
 });
