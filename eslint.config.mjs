@@ -3,6 +3,8 @@
 //   plugins/, ipam/  -> lib/            (never one plugin into another)
 //   lib/             -> lib/ only       (never plugins/, ipam/, build/, conformance/)
 //   lib/cni/         -> never lib/daemon/ (the runtime library knows nothing of the daemon)
+//   lib/node/        <- nothing but tests (the node agent is a separate bundle: an import from
+//                       the plugins, the rest of lib or the entry would pull etcd3 into every exec)
 //   conformance/     -> nothing of the suite (it must judge any plugin directory)
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -27,6 +29,8 @@ export default tseslint.config(
           zone('./lib', './build', 'lib/ never imports the entry or build code'),
           zone('./lib', './conformance', 'lib/ never imports the conformance runner'),
           zone('./lib/cni', './lib/daemon', 'lib/cni is the CNI runtime library: the daemon uses it, not the other way round'),
+          zone(['./lib/cni', './lib/daemon', './lib/link', './lib/masq', './lib/netlink', './lib/native', './lib/ip', './lib/exec.ts', './lib/settle.ts', './lib/undo.ts', './plugins', './ipam', './build'], './lib/node',
+            'lib/node is the node agent, a separate bundle loaded only by `cnits node`: importing it would put etcd3 in every plugin exec'),
           zone('./plugins', './ipam', 'a plugin reaches IPAM by delegation (lib/cni/invoke), never by import'),
           zone('./ipam', './plugins', 'IPAM never imports a main plugin'),
           // one zone per plugin directory (the tree is the list of plugins)

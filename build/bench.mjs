@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchNode } from './bench-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (b) => join(root, 'dist', b);
@@ -139,27 +140,81 @@ function benchBridge() {
   }
 }
 
-try {
-  const hl = benchHostLocal();
-  const br = benchBridge();
-  const goal = { version: '≤ 2.5', bridge: '≤ 1.5', masq: '≤ 0.6', par: '≤ 1.5' };
-  const rows = [
-    ['host-local VERSION', hl.version, goal.version], ['host-local ADD+DEL', hl.trip, '—'],
-    ['bridge+host-local ADD+DEL', br.plain, goal.bridge], ['… with ipMasq', br.masq, goal.masq],
-    ['50 bridge ADDs at parallelism 8', br.par, goal.par],
-  ];
+/**
+ * bridge+portmap (iptables) ADD+DEL, as a runtime runs the chain (portmap ADD after bridge, DEL
+ * before it), and portmap alone; every way in the same hyperfine runs. portmap's prevResult is
+ * fixed (the IP it names does not change its work). Two mappings, IPv4.
+ */
+function benchPortmap() {
+  const ns = (n) => `cnitsbench-pm${n}`;
+  const socket = join(work, 'portmap-daemon.sock');
+  const files = (w) => {
+    const subnet = `10.${80 + names.indexOf(w)}.0.0/16`;
+    const br = join(work, `pm-br-${w}.json`);
+    const pm = join(work, `pm-${w}.json`);
+    writeFileSync(br, JSON.stringify({ cniVersion: '1.0.0', name: 'benchpm', type: 'bridge', bridge: `cnitsbp${ways[w].tag}0`, isGateway: true,
+      ipam: { type: 'host-local', dataDir: join(work, `pm-data-${w}`), ranges: [[{ subnet }]] } }));
+    writeFileSync(pm, JSON.stringify({ cniVersion: '1.0.0', name: 'benchpm', type: 'portmap',
+      runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }, { hostPort: 5353, containerPort: 53, protocol: 'udp' }] },
+      prevResult: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: `/var/run/netns/${ns('c')}` }], ips: [{ interface: 0, address: subnet.replace(/0\/16$/, '2/16') }] } }));
+    return { bridge: br, portmap: pm };
+  };
+  const call = (w, plugin, verb, cfg) => {
+    const extra = w === 'daemon' ? `CNITS_SOCKET=${socket}` : ways[w].env;
+    return `nsenter --net=/var/run/netns/${ns('node')} env ${extra} CNI_COMMAND=${verb} CNI_CONTAINERID=benchpm CNI_NETNS=/var/run/netns/${ns('c')} CNI_PATH=${ways[w].dir} ${ways[w].dir}/${plugin} < ${cfg} > /dev/null`;
+  };
+  let stop;
+  try {
+    for (const n of [ns('node'), ns('c')]) sh(`ip netns add ${n}`);
+    stop = startDaemon(socket, ns('node'));
+    const f = byWay(files);
+    const chain = hyperfine('bridge+portmap ADD+DEL (iptables, 2 mappings, in a scratch node netns)', byWay((w) =>
+      [call(w, 'bridge', 'ADD', f[w].bridge), call(w, 'portmap', 'ADD', f[w].portmap), call(w, 'portmap', 'DEL', f[w].portmap), call(w, 'bridge', 'DEL', f[w].bridge)].join(' && ')));
+    const alone = hyperfine('portmap ADD+DEL alone (iptables, 2 mappings)', byWay((w) => `${call(w, 'portmap', 'ADD', f[w].portmap)} && ${call(w, 'portmap', 'DEL', f[w].portmap)}`));
+    return { chain, alone };
+  } finally {
+    stop?.();
+    for (const n of [ns('node'), ns('c')]) execFileSync('sh', ['-c', `ip netns del ${n} 2>/dev/null || true`]);
+  }
+}
+
+/** The ratio table: one row per group, one column per way of ours. */
+function ratios(rows) {
   const ours = names.filter((w) => w !== 'reference');
   console.log(`\n## ratios to the reference (mean time; lower is better)\n\n| | ${ours.map((w) => ways[w].label).join(' | ')} | reference (ms) | goal |`);
   console.log(`|---|${ours.map(() => '---|').join('')}---|---|`);
   for (const [what, m, g] of rows) console.log(`| ${what} | ${ours.map((w) => (m[w] / m.reference).toFixed(2)).join(' | ')} | ${m.reference.toFixed(1)} | ${g} |`);
-  console.log(`\n## peak RSS of one exec (MB; daemon: the shim's, the work runs in a worker)\n\n| | ${names.map((w) => ways[w].label).join(' | ')} | goal |`);
-  console.log(`|---|${names.map(() => '---|').join('')}---|`);
-  for (const [what, r] of [['host-local VERSION', hl.rss.version], ['host-local ADD', hl.rss.add], ['bridge+host-local ADD', br.rss]]) {
-    console.log(`| ${what} | ${names.map((w) => r[w].toFixed(1)).join(' | ')} | ≤ 30 |`);
+}
+
+try {
+  // BENCH_ONLY=portmap: just the portmap rows
+  const only = process.env.BENCH_ONLY === 'portmap';
+  const hl = only ? undefined : benchHostLocal();
+  const br = only ? undefined : benchBridge();
+  const pm = benchPortmap();
+  const goal = { version: '≤ 2.5', bridge: '≤ 1.5', masq: '≤ 0.6', par: '≤ 1.5' };
+  ratios([
+    ...(hl && br ? [['host-local VERSION', hl.version, goal.version], ['host-local ADD+DEL', hl.trip, '—'],
+      ['bridge+host-local ADD+DEL', br.plain, goal.bridge], ['… with ipMasq', br.masq, goal.masq],
+      ['50 bridge ADDs at parallelism 8', br.par, goal.par]] : []),
+    ['bridge+portmap ADD+DEL', pm.chain, '—'], ['portmap ADD+DEL alone', pm.alone, '≤ 0.5'],
+  ]);
+  if (hl && br) {
+    console.log(`\n## peak RSS of one exec (MB; daemon: the shim's, the work runs in a worker)\n\n| | ${names.map((w) => ways[w].label).join(' | ')} | goal |`);
+    console.log(`|---|${names.map(() => '---|').join('')}---|`);
+    for (const [what, r] of [['host-local VERSION', hl.rss.version], ['host-local ADD', hl.rss.add], ['bridge+host-local ADD', br.rss]]) {
+      console.log(`| ${what} | ${names.map((w) => r[w].toFixed(1)).join(' | ')} | ≤ 30 |`);
+    }
+    const nodeRuns = Number(process.env.BENCH_NODE_RUNS ?? '5');
+    const agent = await benchNode({ runs: nodeRuns });
+    console.log(`\n## cnits node (2 node netns, 1 etcd member; median of ${nodeRuns} cold starts)\n`);
+    console.log('| backend | agent start -> first cross-node pod ping (ms) | 50 leases at once -> 50 routes (ms) | 50 leases deleted -> routes gone (ms) |');
+    console.log('|---|---|---|---|');
+    for (const [mode, r] of Object.entries(agent)) console.log(`| ${mode} | ${r.startToPingMs} (runs: ${r.startRuns.join(', ')}) | ${r.converge50Ms} | ${r.remove50Ms} |`);
+    console.log(`\nbridge ADD in-process kernel time (netlink + sysctls, no process start): median ${br.kernel.median.toFixed(2)} ms`);
+    const bunVersion = execFileSync(join(root, 'node_modules/@oven/bun-linux-x64-baseline/bin/bun'), ['--version']).toString().trim();
+    console.log(`bun ${bunVersion} (baseline), node ${process.version}, ${runs} runs per command (5 for the bursts), NODE_EXTRA_CA_CERTS unset; daemon: \`${join('dist', daemonBuild, 'cnits')} daemon\`, dist/bin's shims hand it each exec`);
   }
-  console.log(`\nbridge ADD in-process kernel time (netlink + sysctls, no process start): median ${br.kernel.median.toFixed(2)} ms`);
-  const bunVersion = execFileSync(join(root, 'node_modules/@oven/bun-linux-x64-baseline/bin/bun'), ['--version']).toString().trim();
-  console.log(`bun ${bunVersion} (baseline), node ${process.version}, ${runs} runs per command (5 for the bursts), NODE_EXTRA_CA_CERTS unset; daemon: \`${join('dist', daemonBuild, 'cnits')} daemon\`, dist/bin's shims hand it each exec`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bunCompile } from './bun.mjs';
 import { gen, pluginNames } from './gen.mjs';
+import { buildNodeAgent } from './build-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -67,9 +68,12 @@ function finish(dir) {
   renameSync(`${beside}.tmp`, beside);
 }
 
+step('node agent bundle (esbuild)');
+await buildNodeAgent({ version, buildId, addonId });
+
 step('bun executable (bun build --compile)');
 mkdirSync(join(dist, 'bin'), { recursive: true });
-bunCompile({ bundle: bunBundle, addon, out: join(dist, 'bin', 'cnits'), scratch: join(root, '.tmp', 'bun') });
+bunCompile({ bundle: bunBundle, assets: { 'cnits.node': addon, 'node-agent.cjs': join(dist, 'node-agent.cjs') }, out: join(dist, 'bin', 'cnits'), scratch: join(root, '.tmp', 'bun') });
 finish(join(dist, 'bin'));
 
 step('SEA with startup snapshot (@yao-pkg/pkg)');
@@ -83,7 +87,7 @@ async function seaBuild(out, seaConfig) {
   await sea(seaBundle, {
     targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch: 'x64', output: out }],
     nodePath: process.execPath, signature: false,
-    seaConfig: { disableExperimentalSEAWarning: true, assets: { 'cnits.node': addon }, ...seaConfig },
+    seaConfig: { disableExperimentalSEAWarning: true, assets: { 'cnits.node': addon, 'node-agent.cjs': join(dist, 'node-agent.cjs') }, ...seaConfig },
   });
   // pkg swallows bake errors (Promise.allSettled): make sure the blob went in
   if (statSync(out).size === statSync(process.execPath).size) throw new Error('pkg: SEA blob was not injected');

@@ -14,12 +14,13 @@ import { basename, dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 export const bunBinary = join(dirname(require.resolve('@oven/bun-linux-x64-baseline/package.json')), 'bin', 'bun');
 
-export function bunCompile({ bundle, addon, out, scratch }) {
-  // --asset keeps the path as given, relative to the cwd: run from a dir holding exactly
-  // cnits.node, so it lands at /$bunfs/root/cnits.node where lib/runtime.ts reads it
+/** assets: name -> file, embedded at /$bunfs/root/<name> (lib/runtime.ts embedded()). */
+export function bunCompile({ bundle, assets, out, scratch }) {
+  // --asset keeps the path as given, relative to the cwd: run from a dir holding the assets
+  // under their names, so each lands at /$bunfs/root/<name>
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
-  copyFileSync(addon, join(scratch, 'cnits.node'));
+  for (const [name, file] of Object.entries(assets)) copyFileSync(file, join(scratch, name));
   copyFileSync(bundle, join(scratch, basename(bundle)));
   execFileSync(bunBinary, ['build', '--compile', '--bytecode', '--minify', '--format=cjs',
     '--target=bun-linux-x64-baseline', `--compile-executable-path=${bunBinary}`,
@@ -29,6 +30,6 @@ export function bunCompile({ bundle, addon, out, scratch }) {
     // cost CPU (bridge ADD 25 -> 20 ms) that parallel execs compete for; the daemon resets it
     // (lib/runtime.ts longLived)
     '--compile-jit-policy=10',
-    '--asset=cnits.node', `--outfile=${out}`, basename(bundle)], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+    ...Object.keys(assets).map((name) => `--asset=${name}`), `--outfile=${out}`, basename(bundle)], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 // The multi-call executable's entry: it owns the process. It picks what to run from
 // the name it was invoked as (busybox style) or its first argument: a plugin, `daemon`,
-// `daemon-worker`, or `install`. Only main() runs per exec. In the SEA everything at top
+// `daemon-worker`, `install`, or `node` (the node agent, loaded on demand: see loadNodeAgent).
+// Only main() runs per exec. In the SEA everything at top
 // level (module init, the plugin registry, a warm-up of every verb) runs at build time, into
 // the V8 startup snapshot; in the bun build, which has no snapshot, top level runs on every
 // exec, so what one verb does not need (the daemon, install, the warm-up) is imported lazily.
@@ -9,7 +10,7 @@ import type { LocalTable, Plugin } from '../lib/cni/plugin';
 import { run, type IO } from '../lib/cni/skel';
 import { toCniError } from '../lib/cni/errors';
 import { formatError } from '../lib/cni/types/convert';
-import { longLived, standalone, start } from '../lib/runtime';
+import { embedded, longLived, standalone, start } from '../lib/runtime';
 import { plugins, warmups } from './registry';
 
 async function main(all: readonly Plugin[], argv0 = process.argv0, argv = process.argv.slice(2)): Promise<void> {
@@ -36,7 +37,9 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
     runWorker(all, (line) => log(`[${process.pid}] ${line}`), local);
     return;
   }
-  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\``);
+  // exit explicitly: the etcd client's gRPC channels may hold the loop open after the agent stops
+  if (argv[0] === 'node') process.exit(await loadNodeAgent().runNode(argv.slice(1), (line) => log(`${new Date().toISOString()} ${line}`)));
+  log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\` or \`cnits node -etcd-endpoints ...\``);
   process.exitCode = 1;
 }
 
@@ -55,6 +58,29 @@ function answering(io: IO): IO {
   };
   process.on('uncaughtException', last); // unhandled rejections arrive here too (--unhandled-rejections=throw)
   return { ...io, stdout: (text) => { answered = true; io.stdout(text); } };
+}
+
+interface NodeAgent { runNode(argv: readonly string[], log: (line: string) => void): Promise<number> }
+
+/**
+ * The node agent and its etcd client (grpc-js, protobufjs: ~1 MB of JS) are a separate
+ * bundle, node-agent.cjs, kept out of the startup snapshot (and the bun executable's main
+ * bundle) so plugin execs never pay for them: embedded in the executable (lib/runtime.ts),
+ * or, from an unpackaged dist/cnits.cjs, the file beside it; compiled only when `cnits node` runs.
+ */
+function loadNodeAgent(): NodeAgent {
+  const path = process.getBuiltinModule('node:path');
+  const built = standalone();
+  // absolute: createRequire wants one, and argv[1] is the path as typed
+  const file = path.resolve(path.dirname(built ? process.execPath : process.argv[1] ?? '.'), 'node-agent.cjs');
+  const code = built ? Buffer.from(embedded('node-agent.cjs')).toString('utf8') : process.getBuiltinModule('node:fs').readFileSync(file, 'utf8');
+  const wrapped = process.getBuiltinModule('node:vm').runInThisContext(
+    `(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: file }) as
+    (e: object, r: NodeJS.Require, m: { exports: object }, f: string, d: string) => void;
+  const mod = { exports: {} };
+  // a require that reaches the built-ins: the bundle has everything else inside
+  wrapped(mod.exports, process.getBuiltinModule('node:module').createRequire(file), mod, file, path.dirname(file));
+  return mod.exports as NodeAgent;
 }
 
 start(() => main(plugins), async () => {

@@ -14,14 +14,15 @@ export class KubeError extends Error {
 export class KubeClient {
   constructor(private readonly cfg: KubeConfig) {}
 
-  private request(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  private request(path: string, signal?: AbortSignal, patch?: string): Promise<IncomingMessage> {
     const https = process.getBuiltinModule('node:https');
     const url = new URL(this.cfg.server + path);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'cnits-node' };
     if (this.cfg.token) headers['Authorization'] = `Bearer ${this.cfg.token()}`;
+    if (patch !== undefined) headers['Content-Type'] = 'application/strategic-merge-patch+json';
     return new Promise((resolve, reject) => {
       const req = https.request(url, {
-        method: 'GET', headers, rejectUnauthorized: !this.cfg.insecure,
+        method: patch === undefined ? 'GET' : 'PATCH', headers, rejectUnauthorized: !this.cfg.insecure,
         ...(this.cfg.ca && { ca: this.cfg.ca }), ...(this.cfg.cert && { cert: this.cfg.cert }), ...(this.cfg.key && { key: this.cfg.key }),
       }, (res) => {
         const status = res.statusCode ?? 0;
@@ -30,7 +31,7 @@ export class KubeClient {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (t: string) => { if (body.length < 4096) body += t; });
-        res.on('end', () => reject(new KubeError(status, `GET ${path}: ${status} ${statusMessage(body)}`)));
+        res.on('end', () => reject(new KubeError(status, `${patch === undefined ? 'GET' : 'PATCH'} ${path}: ${status} ${statusMessage(body)}`)));
         res.on('error', reject);
       });
       req.setTimeout(30_000, () => req.destroy(new Error(`GET ${path}: no answer in 30 s`)));
@@ -43,8 +44,14 @@ export class KubeClient {
         signal.addEventListener('abort', stop, { once: true });
         req.on('close', () => signal.removeEventListener('abort', stop));
       }
-      req.end();
+      req.end(patch);
     });
+  }
+
+  /** A strategic merge patch (e.g. a Node's annotations); resolves when the server took it. */
+  async patch(path: string, body: object, signal?: AbortSignal): Promise<void> {
+    const res = await this.request(path, signal, JSON.stringify(body));
+    res.resume();
   }
 
   async get<T>(path: string, signal?: AbortSignal): Promise<T> {

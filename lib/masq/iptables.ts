@@ -5,7 +5,7 @@
 // restore of what must change. The reference forks `iptables` once per rule.
 import { type IPFamily as Family, type IPPrefix, formatCIDR, ipFamily, mustParseCIDR, networkOf } from '../ip';
 import { chainName, parseRuleComment, ruleComment } from './names';
-import { type Attachment, defaultRunner, mustRun, type NetfilterOptions, type Runner } from './run';
+import { type Attachment, defaultRunner, mustRun, NetfilterError, type NetfilterOptions, type Runner } from './run';
 import { type SavedRule, type SavedTable, optionValue, parseSave, ruleLine, sameRule } from './xtsave';
 
 const MULTICAST: Record<Family, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
@@ -29,11 +29,22 @@ export async function readNat(runner: Runner, family: Family): Promise<SavedTabl
   return parseSave(await mustRun(runner, SAVE[family], ['-t', 'nat']));
 }
 
-/** Applies restore lines to the nat table atomically; no-op without lines. */
-async function restore(runner: Runner, family: Family, lines: string[]): Promise<void> {
+/**
+ * Applies restore lines to the nat table atomically (one fork); no-op without lines. A refused
+ * line is named in the error: iptables-restore only says "line N failed".
+ */
+export async function restoreNat(runner: Runner, family: Family, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
-  await mustRun(runner, RESTORE[family], ['--noflush', '--wait'], `*nat\n${lines.join('\n')}\nCOMMIT\n`);
+  try {
+    await mustRun(runner, RESTORE[family], ['--noflush', '--wait'], `*nat\n${lines.join('\n')}\nCOMMIT\n`);
+  } catch (e) {
+    const n = e instanceof NetfilterError ? /line (\d+) failed/.exec(e.stderr)?.[1] : undefined;
+    const line = n === undefined ? undefined : lines[Number(n) - 2]; // line 1 is *nat
+    if (e instanceof NetfilterError && line !== undefined) throw new NetfilterError(e.command, e.code, `${e.stderr.trim()} (${line})`);
+    throw e;
+  }
 }
+const restore = restoreNat;
 
 /** iptables-save failed: the backend is unusable here (what the reference's SupportsIPTables probes). */
 export class IPTablesUnusableError extends Error {

@@ -2,6 +2,7 @@
 export { withNetns, openNetlink, netnsExists, netnsId, NetnsError } from './netns';
 export { Netlink, DUMP_ATTEMPTS } from './rtnl';
 export { NetlinkError, isErrno } from './errors';
+export { deleteConntrackByDstPort, NETLINK_NETFILTER } from './conntrack';
 export type { Link, LinkSpec, LinkChange, LinkCommon, VethPeer } from './link';
 export type { LinkData, BridgeOptions, VxlanOptions, MacvlanMode, IpvlanMode, IpvlanFlag } from './link-kinds';
 export type { BridgePort, BridgeVlan, BridgeVlanTarget } from './bridge';

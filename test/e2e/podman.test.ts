@@ -3,61 +3,31 @@
 // stopping them leaves no lease and no masquerade rule. podman works in the
 // machine's own netns, so the bridge gets a unique name and is deleted afterwards.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SOCKET } from '../../lib/daemon/protocol';
 import { alive } from '../../lib/daemon/server';
-import { ours, tempDir } from './helpers';
-
-const root = resolve(__dirname, '../..');
-const hasPodman = spawnSync('podman', ['--version']).status === 0 && spawnSync('runc', ['--version']).status === 0;
+import { tempDir } from './helpers';
+import { hasPodman, importBusybox, type Podman, podmanIn } from './podman-helpers';
 const BRIDGE = 'cnitspod0';
 const NET = 'cnitspod';
 
 describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) with our plugins (needs root, podman and runc: installed by .ci/run)', () => {
   let dir: ReturnType<typeof tempDir>;
-  let podman: (env: Record<string, string>, ...args: string[]) => string;
+  let podman: Podman;
   let unusable: string | undefined;
   beforeAll(() => {
     dir = tempDir('podman');
     const w = dir.path;
-    execFileSync(process.execPath, [join(root, 'build/install.mjs'), '--dir', join(w, 'bin'), '--from', ours]);
-    mkdirSync(join(w, 'net.d'));
-    writeFileSync(join(w, 'containers.conf'), [
-      // this machine's cgroup setup and rlimits suit runc with no default ulimits
-      '[containers]', 'default_ulimits = []', '[network]', 'network_backend = "cni"',
-      `cni_plugin_dirs = ["${join(w, 'bin')}"]`, `network_config_dir = "${join(w, 'net.d')}"`, '',
-    ].join('\n'));
+    podman = podmanIn(w);
     writeFileSync(join(w, 'net.d', `${NET}.conflist`), JSON.stringify({
       // no isGateway: it would turn on forwarding in the netns podman runs it in, the machine's own
       cniVersion: '1.0.0', name: NET, plugins: [{ type: 'bridge', bridge: BRIDGE, ipMasq: true,
         ipam: { type: 'host-local', dataDir: join(w, 'ipam'), routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.157.0.0/24' }]] } }],
     }));
-    // a minimal image: busybox and the libraries it links
-    const fs = join(w, 'rootfs');
-    for (const d of ['bin', 'lib/x86_64-linux-gnu', 'lib64']) mkdirSync(join(fs, d), { recursive: true });
-    const copy = (from: string, to: string) => cpSync(from, to, { dereference: true }); // ld.so is a symlink
-    copy('/bin/busybox', join(fs, 'bin/busybox'));
-    for (const a of ['sh', 'ip', 'ping', 'sleep']) symlinkSync('busybox', join(fs, 'bin', a));
-    for (const l of ['libc.so.6', 'libresolv.so.2']) copy(join('/lib/x86_64-linux-gnu', l), join(fs, 'lib/x86_64-linux-gnu', l));
-    copy('/lib64/ld-linux-x86-64.so.2', join(fs, 'lib64/ld-linux-x86-64.so.2'));
-    execFileSync('tar', ['cf', join(w, 'rootfs.tar'), '-C', fs, '.']);
-    const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF: join(w, 'containers.conf') };
-    delete env['NODE_EXTRA_CA_CERTS'];
-    podman = (extra, ...args) => {
-      const r = spawnSync('podman', ['--runtime', 'runc', '--root', join(w, 'root'), '--runroot', join(w, 'run'),
-        '--cni-config-dir', join(w, 'net.d'), ...args], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 60_000 });
-      if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
-      return r.stdout;
-    };
-    try {
-      podman({}, 'import', join(w, 'rootfs.tar'), 'cnitsbox:latest');
-      // podman itself must be able to run a container here (cgroups, rlimits): that is not ours to test
-      podman({}, 'run', '--rm', '--network', 'none', 'cnitsbox:latest', 'sh', '-c', 'exit 0');
-    } catch (err) {
-      unusable = (err as Error).message.split('\n').filter(Boolean).slice(-2).join(' ');
-    }
+    unusable = importBusybox(w, podman);
   }, 120_000);
 
   afterAll(() => {
@@ -113,5 +83,95 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman (CNI backend) wi
     // two containers: each one ADD and one DEL (podman may add CHECKs or a second DEL)
     expect(lines.filter((l) => l === 'bridge ADD <id> eth0: exit 0')).toHaveLength(2);
     expect(lines.filter((l) => l === 'bridge DEL <id> eth0: exit 0').length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+});
+
+// podman's default network chain — bridge → portmap → firewall → tuning, as podman 4 writes
+// it for its CNI backend — with every plugin taken from our build (the plugin dir holds
+// nothing else; loopback too), and a Docker-style published port: `-p HOSTPORT:80` to a
+// busybox httpd, fetched from the host. podman works in the machine's own netns, so the
+// bridge and the subnet are unique, ip_forward is put back, and our rules are gone at the end.
+// In this file, not its own: files run in parallel, and the daemon test above must see only
+// its own execs on the default socket.
+const CHAIN_BRIDGE = 'cnitspch0';
+const CHAIN_NET = 'cnitspch';
+const HOST_PORT = 18931;
+
+function fetchText(host: string, port: number): Promise<string> {
+  return new Promise((ok, fail) => {
+    const req = get({ host, port, path: '/index.html', timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (t: string) => { body += t; });
+      res.on('end', () => ok(body));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${host}:${port}`)));
+    req.on('error', fail);
+  });
+}
+
+describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman default chain with every plugin from our build', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let podman: Podman;
+  let unusable: string | undefined;
+  const forward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+
+  beforeAll(() => {
+    dir = tempDir('podchain');
+    const w = dir.path;
+    podman = podmanIn(w);
+    writeFileSync(join(w, 'net.d', `${CHAIN_NET}.conflist`), JSON.stringify({
+      cniVersion: '1.0.0', name: CHAIN_NET,
+      plugins: [
+        { type: 'bridge', bridge: CHAIN_BRIDGE, isGateway: true, ipMasq: true, hairpinMode: true,
+          ipam: { type: 'host-local', dataDir: join(w, 'ipam'), routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: '10.159.0.0/24', gateway: '10.159.0.1' }]] } },
+        { type: 'portmap', capabilities: { portMappings: true } },
+        { type: 'firewall' },
+        { type: 'tuning' },
+      ],
+    }));
+    unusable = importBusybox(w, podman);
+  }, 120_000);
+
+  afterAll(() => {
+    try { podman?.({}, 'rm', '-f', '-a', '-t', '0'); } catch { /* nothing running */ }
+    spawnSync('ip', ['link', 'del', CHAIN_BRIDGE]);
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', forward);
+    dir?.cleanup();
+  });
+
+  it('the plugin dir has only our build in it', () => {
+    const bin = readdirSync(join(dir.path, 'bin')).filter((n) => !n.startsWith('.'));
+    for (const name of ['bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'loopback']) expect(bin).toContain(name);
+    expect(bin.filter((n) => !/^cnits/.test(n)).every((n) => execFileSync('readlink', [join(dir.path, 'bin', n)], { encoding: 'utf8' }).trim() === 'cnits-shim')).toBe(true);
+  });
+
+  it('publishes a port: HTTP from the host reaches the container; removing it leaves no rule, lease or port', async (ctx) => {
+    if (unusable) ctx.skip(`podman cannot run a container on this machine, whatever the network: ${unusable}`);
+    podman({}, 'run', '-d', '--name', 'cnitsweb', '--network', CHAIN_NET, '-p', `${HOST_PORT}:80`, 'cnitsbox:latest', 'httpd', '-f', '-p', '80', '-h', '/www');
+    const ip = podman({}, 'inspect', 'cnitsweb', '--format', `{{.NetworkSettings.Networks.${CHAIN_NET}.IPAddress}}`).trim();
+    expect(ip).toMatch(/^10\.159\.0\.\d+$/);
+    // the rules of each plugin, by their reference names
+    const nat = execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' });
+    expect(nat).toContain('CNI-HOSTPORT-DNAT');
+    expect(nat).toMatch(new RegExp(`--dport ${HOST_PORT} .*-j DNAT --to-destination ${ip.replaceAll('.', '\\.')}:80`));
+    expect(execFileSync('iptables-save', ['-t', 'filter'], { encoding: 'utf8' })).toContain(`-A CNI-FORWARD -d ${ip}/32`);
+    // through the published port, addressed to the host's own address on the bridge
+    let body = '';
+    for (let i = 0; i < 20 && !body; i++) {
+      body = await fetchText('10.159.0.1', HOST_PORT).catch(() => '');
+      if (!body) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(body).toBe('hello from cnits\n');
+    // from another container on the network (hairpin through the host port)
+    const out = podman({}, 'run', '--rm', '--network', CHAIN_NET, 'cnitsbox:latest', 'wget', '-q', '-O', '-', `http://10.159.0.1:${HOST_PORT}/index.html`);
+    expect(out).toBe('hello from cnits\n');
+
+    podman({}, 'rm', '-f', '-t', '0', 'cnitsweb');
+    const after = execFileSync('iptables-save', [], { encoding: 'utf8' });
+    expect(after).not.toContain(`:${HOST_PORT}`);
+    expect(after).not.toContain(ip + '/32');
+    expect(readdirSync(join(dir.path, 'ipam', CHAIN_NET)).filter((f) => /^\d/.test(f))).toEqual([]);
+    expect(execFileSync('ip', ['-j', 'link', 'show', 'master', CHAIN_BRIDGE], { encoding: 'utf8' }).trim()).toBe('[]');
   }, 120_000);
 });

@@ -10,6 +10,10 @@ const table: [string, string, string, boolean][] = [
   ['lib/cni imports the daemon', 'lib/cni/upward.ts', "import { runDaemon } from '../daemon/server';", false],
   ['a plugin imports another', 'plugins/macvlan/sideways.ts', "import { plugin } from '../bridge/main';", false],
   ['conformance imports the suite', 'conformance/upward.ts', "import { run } from '../lib/cni/skel';", false],
+  ['a plugin imports the node agent', 'plugins/bridge/agent.ts', "import { runNode } from '../../lib/node/main';", false],
+  ['the entry imports the node agent', 'build/entry.ts', "import { runNode } from '../lib/node/main';", false],
+  ['lib/masq imports the node agent', 'lib/masq/agent.ts', "import { Agent } from '../node/agent';", false],
+  ['the node agent imports lib', 'lib/node/down.ts', "import { openNetlink } from '../netlink';", true],
   ['a plugin imports lib', 'plugins/macvlan/down.ts', "import { run } from '../../lib/cni/skel';", true],
   ['the daemon imports lib/cni', 'lib/daemon/down.ts', "import { run } from '../cni/skel';", true],
 ];

@@ -23,8 +23,11 @@ describe('the DaemonSet manifest', () => {
     expect(pod.serviceAccountName).toBe(byKind('ServiceAccount').metadata.name);
   });
 
-  it('RBAC: nodes get, list, watch and nothing more, bound to its service account', () => {
-    expect(byKind('ClusterRole').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+  it('RBAC: nodes get, list, watch, and patch on nodes/status only (vxlan VTEP annotations), bound to its service account', () => {
+    expect(byKind('ClusterRole').rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch'] },
+    ]);
     const binding = byKind('ClusterRoleBinding');
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: byKind('ClusterRole').metadata.name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: 'kube-system' }]);

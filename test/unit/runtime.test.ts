@@ -5,7 +5,7 @@ import { longLived, runtime, standalone } from '../../lib/runtime';
 
 describe('runtime seam, from source', () => {
   it('is "source": not a standalone executable', () => {
-    expect(runtime).toBe('source');
+    expect(runtime()).toBe('source');
     expect(standalone()).toBe(false);
   });
   it('longLived() is a no-op outside the bun build', () => {
