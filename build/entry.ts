@@ -10,7 +10,7 @@ import type { LocalTable, Plugin } from '../lib/cni/plugin';
 import { run, type IO } from '../lib/cni/skel';
 import { toCniError } from '../lib/cni/errors';
 import { formatError } from '../lib/cni/types/convert';
-import { embedded, longLived, standalone, start } from '../lib/runtime';
+import { embedded, longLived, runtime, standalone, start } from '../lib/runtime';
 import { plugins, warmups } from './registry';
 
 async function main(all: readonly Plugin[], argv0 = process.argv0, argv = process.argv.slice(2)): Promise<void> {
@@ -38,6 +38,9 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
     return;
   }
   // exit explicitly: the etcd client's gRPC channels may hold the loop open after the agent stops
+  // the node agent (etcd over gRPC and TLS) is tested on Node, and bun's TLS errors differ:
+  // the bun build hands it to the Node build beside it; it is long-lived, start-up is no matter
+  if (argv[0] === 'node' && runtime() === 'bun') process.exit(await runBeside('cnits-portable', argv));
   if (argv[0] === 'node') process.exit(await loadNodeAgent().runNode(argv.slice(1), (line) => log(`${new Date().toISOString()} ${line}`)));
   log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\` or \`cnits node -etcd-endpoints ...\``);
   process.exitCode = 1;
@@ -58,6 +61,17 @@ function answering(io: IO): IO {
   };
   process.on('uncaughtException', last); // unhandled rejections arrive here too (--unhandled-rejections=throw)
   return { ...io, stdout: (text) => { answered = true; io.stdout(text); } };
+}
+
+/** Runs the executable `name` beside this one with `argv` and our stdio; passes on signals; resolves to its exit status. */
+function runBeside(name: string, argv: readonly string[]): Promise<number> {
+  const path = process.getBuiltinModule('node:path');
+  const child = process.getBuiltinModule('node:child_process').spawn(path.join(path.dirname(process.execPath), name), argv, { stdio: 'inherit' });
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve) => {
+    child.on('error', (err) => { writeAll(2, `cannot run ${name}: ${err.message}\n`); resolve(1); });
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? process.getBuiltinModule('node:os').constants.signals[signal] : 0)));
+  });
 }
 
 interface NodeAgent { runNode(argv: readonly string[], log: (line: string) => void): Promise<number> }
