@@ -45,7 +45,11 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
   // the node agent (etcd over gRPC and TLS) is tested on Node, and bun's TLS errors differ:
   // the bun build hands it to the Node build beside it; it is long-lived, start-up is no matter
   if (argv[0] === 'node' && runtime() === 'bun') process.exit(await runBeside('cnits-portable', argv));
-  if (argv[0] === 'node') process.exit(await loadNodeAgent().runNode(argv.slice(1), (line) => log(`${new Date().toISOString()} ${line}`)));
+  if (argv[0] === 'node') {
+    const agentLog = (line: string) => log(`${new Date().toISOString()} ${line}`);
+    followParent(agentLog);
+    process.exit(await loadNodeAgent().runNode(argv.slice(1), agentLog));
+  }
   log(`cni-ts multi-call CNI plugin; invoke as one of: ${all.map((p) => p.name).join(', ')}, or as \`cnits daemon [--socket PATH] [--workers N] [--queue N]\` or \`cnits install [--dir DIR] [--only a,b]\` or \`cnits node -etcd-endpoints ...\``);
   process.exitCode = 1;
 }
@@ -70,12 +74,30 @@ function answering(io: IO): IO {
 /** Runs the executable `name` beside this one with `argv` and our stdio; passes on signals; resolves to its exit status. */
 function runBeside(name: string, argv: readonly string[]): Promise<number> {
   const path = process.getBuiltinModule('node:path');
-  const child = process.getBuiltinModule('node:child_process').spawn(path.join(path.dirname(process.execPath), name), argv, { stdio: 'inherit' });
+  // CNITS_PARENT_PID: the child leaves when we are gone, even by SIGKILL (which we cannot forward)
+  const child = process.getBuiltinModule('node:child_process').spawn(path.join(path.dirname(process.execPath), name), argv,
+    { stdio: 'inherit', env: { ...process.env, CNITS_PARENT_PID: String(process.pid) } });
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
   return new Promise((resolve) => {
     child.on('error', (err) => { writeAll(2, `cannot run ${name}: ${err.message}\n`); resolve(1); });
     child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? process.getBuiltinModule('node:os').constants.signals[signal] : 0)));
   });
+}
+
+/**
+ * Run beside the bun build by runBeside: exit once that parent is gone (our parent pid
+ * changes when it dies), as after SIGTERM: routes, rules and the lease stay.
+ */
+function followParent(log: (line: string) => void): void {
+  const parent = Number(process.env['CNITS_PARENT_PID'] ?? '');
+  if (!parent) return;
+  const check = (): void => {
+    if (process.ppid === parent) return;
+    log(`parent ${parent} is gone: exiting; routes, rules and the lease stay`);
+    process.exit(0);
+  };
+  check();
+  setInterval(check, 500).unref();
 }
 
 interface NodeAgent { runNode(argv: readonly string[], log: (line: string) => void): Promise<number> }
