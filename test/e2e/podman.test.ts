@@ -115,8 +115,22 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman default chain wi
   let podman: Podman;
   let unusable: string | undefined;
   const forward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+  // podman works in the machine's netns: the shared chains portmap and firewall leave there
+  // (as the reference does) are removed afterwards if this test made them
+  const shared: [string, string, string[]][] = [
+    ['nat', 'CNI-HOSTPORT-DNAT', ['PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT', 'OUTPUT -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT']],
+    ['nat', 'CNI-HOSTPORT-MASQ', ['POSTROUTING -m comment --comment "CNI portfwd requiring masquerade" -j CNI-HOSTPORT-MASQ']],
+    ['nat', 'CNI-HOSTPORT-SETMARK', []],
+    ['filter', 'CNI-FORWARD', ['FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD']],
+    ['filter', 'CNI-ADMIN', []],
+  ];
+  const existed = new Set<string>();
 
   beforeAll(() => {
+    for (const cmd of ['iptables-save', 'ip6tables-save']) {
+      const out = spawnSync(cmd, [], { encoding: 'utf8' }).stdout ?? '';
+      for (const [, chain] of shared) if (out.includes(`:${chain} `)) existed.add(`${cmd}:${chain}`);
+    }
     dir = tempDir('podchain');
     const w = dir.path;
     podman = podmanIn(w);
@@ -137,6 +151,14 @@ describe.skipIf(!hasPodman || process.getuid?.() !== 0)('podman default chain wi
     try { podman?.({}, 'rm', '-f', '-a', '-t', '0'); } catch { /* nothing running */ }
     spawnSync('ip', ['link', 'del', CHAIN_BRIDGE]);
     writeFileSync('/proc/sys/net/ipv4/ip_forward', forward);
+    for (const [tool, save] of [['iptables', 'iptables-save'], ['ip6tables', 'ip6tables-save']] as const) {
+      for (const [table, chain, jumps] of shared) {
+        if (existed.has(`${save}:${chain}`)) continue;
+        for (const jump of jumps) spawnSync('sh', ['-c', `${tool} -t ${table} -D ${jump}`], { stdio: 'ignore' });
+        spawnSync(tool, ['-t', table, '-F', chain], { stdio: 'ignore' });
+      }
+      for (const [table, chain] of shared) if (!existed.has(`${save}:${chain}`)) spawnSync(tool, ['-t', table, '-X', chain], { stdio: 'ignore' });
+    }
     dir?.cleanup();
   });
 
