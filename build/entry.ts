@@ -41,11 +41,12 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
     void prewarm().catch((err: unknown) => log(`[${process.pid}] warm-up: ${(err as Error).message}`));
     return;
   }
-  // exit explicitly: the etcd client's gRPC channels may hold the loop open after the agent stops
   // the node agent (etcd over gRPC and TLS) is tested on Node, and bun's TLS errors differ:
   // the bun build hands it to the Node build beside it; it is long-lived, start-up is no matter
-  if (argv[0] === 'node' && runtime() === 'bun') process.exit(await runBeside('cnits-portable', argv));
+  if (argv[0] === 'node' && runtime() === 'bun') { process.exitCode = await runBeside('cnits-portable', argv); return; }
   if (argv[0] === 'node') {
+    // exit explicitly: the etcd client's gRPC channels may hold the loop open after the agent
+    // stops; nothing is lost, every line we print goes out with writeSync (writeAll)
     const agentLog = (line: string) => log(`${new Date().toISOString()} ${line}`);
     followParent(agentLog);
     process.exit(await loadNodeAgent().runNode(argv.slice(1), agentLog));
@@ -63,7 +64,7 @@ async function main(all: readonly Plugin[], argv0 = process.argv0, argv = proces
 function answering(io: IO): IO {
   let answered = false;
   const last = (err: unknown): void => {
-    if (!answered) writeAll(1, formatError(toCniError(err)));
+    if (!answered) writeAll(1, formatError(toCniError(err))); // writeSync: out before the exit
     answered = true;
     process.exit(1);
   };

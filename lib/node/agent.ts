@@ -9,10 +9,10 @@ import type { Runner } from '../masq';
 import { type Backend, findExtIface, type Peer } from './backend';
 import type { NetworkConfig } from './config';
 import type { Store, WatchEvent } from './etcd';
-import { CONFLIST_NAME, conflist, formatSubnetEnv, readPreviousSubnet, writeAtomic } from './files';
+import { readPreviousSubnet, writeNodeFiles } from './files';
 import { HostGw } from './hostgw';
 import { describeLease, type Lease, type LeaseAttrs } from './lease';
-import { ensureTrafficRules } from './masq';
+import { keepTrafficRules } from './masq';
 import { formatNet4 } from './net4';
 import type { NodeOptions } from './options';
 import { retry, sleep, Stopped } from './retry';
@@ -106,25 +106,11 @@ export class Agent {
   }
 
   private writeFiles(): void {
-    const { subnet } = this.own.lease;
-    writeAtomic(this.opts.subnetFile, formatSubnetEnv({ network: this.cfg.network, subnet, mtu: this.backend.mtu, ipMasq: this.opts.ipMasq }));
-    if (this.opts.cniConfDir) {
-      writeAtomic(`${this.opts.cniConfDir.replace(/\/+$/, '')}/${CONFLIST_NAME}`,
-        conflist({ network: this.cfg.network, subnet, mtu: this.backend.mtu }));
-    }
+    writeNodeFiles(this.opts, this.cfg.network, this.own.lease.subnet, this.backend.mtu);
   }
 
-  private async ensureRules(): Promise<void> {
-    if (!this.opts.ipMasq && !this.opts.iptablesForwardRules) return;
-    try {
-      const wrote = await ensureTrafficRules(this.d.runner, {
-        network: formatNet4(this.cfg.network), podSubnet: formatNet4(this.own.lease.subnet),
-        ipMasq: this.opts.ipMasq, randomFully: !this.opts.ipMasqRandomFullyDisable, forward: this.opts.iptablesForwardRules,
-      });
-      if (wrote) this.d.log('iptables: flannel rules (re)installed');
-    } catch (e) {
-      this.d.log(`iptables: ${(e as Error).message}`);
-    }
+  private ensureRules(): Promise<void> {
+    return keepTrafficRules(this.d.runner, this.opts, formatNet4(this.cfg.network), formatNet4(this.own.lease.subnet), this.d.log);
   }
 
   /** Replaces the lease cache with a fresh list and (re)starts the watch after it. */

@@ -78,3 +78,9 @@ export function conflist(c: ConflistInput): string {
 }
 
 export const CONFLIST_NAME = '10-cnits-node.conflist';
+
+/** subnet.env and (with -cni-conf-dir) the conflist of the node's subnet: what both agent modes leave. */
+export function writeNodeFiles(o: { subnetFile: string; cniConfDir: string; ipMasq: boolean }, network: Net4, subnet: Net4, mtu: number): void {
+  writeAtomic(o.subnetFile, formatSubnetEnv({ network, subnet, mtu, ipMasq: o.ipMasq }));
+  if (o.cniConfDir) writeAtomic(`${o.cniConfDir.replace(/\/+$/, '')}/${CONFLIST_NAME}`, conflist({ network, subnet, mtu }));
+}

@@ -11,10 +11,10 @@ import type { Runner } from '../masq';
 import type { Netlink } from '../netlink';
 import { type Backend, findExtIface, type Peer } from './backend';
 import type { NetworkConfig } from './config';
-import { CONFLIST_NAME, conflist, formatSubnetEnv, writeAtomic } from './files';
+import { writeNodeFiles } from './files';
 import { HostGw } from './hostgw';
 import { Vxlan } from './vxlan';
-import { ensureTrafficRules } from './masq';
+import { keepTrafficRules } from './masq';
 import { containsIP4, formatNet4, type Net4, parseNet4 } from './net4';
 import type { NodeOptions } from './options';
 
@@ -131,19 +131,10 @@ export class KubeAgent {
   }
 
   private writeFiles(subnet: Net4, mtu: number): void {
-    writeAtomic(this.opts.subnetFile, formatSubnetEnv({ network: this.cfg.network, subnet, mtu, ipMasq: this.opts.ipMasq }));
-    if (this.opts.cniConfDir) writeAtomic(`${this.opts.cniConfDir.replace(/\/+$/, '')}/${CONFLIST_NAME}`, conflist({ network: this.cfg.network, subnet, mtu }));
+    writeNodeFiles(this.opts, this.cfg.network, subnet, mtu);
   }
 
   private async ensureRules(): Promise<void> {
-    if (!this.own || (!this.opts.ipMasq && !this.opts.iptablesForwardRules)) return;
-    try {
-      await ensureTrafficRules(this.d.runner, {
-        network: formatNet4(this.cfg.network), podSubnet: formatNet4(this.own),
-        ipMasq: this.opts.ipMasq, randomFully: !this.opts.ipMasqRandomFullyDisable, forward: this.opts.iptablesForwardRules,
-      });
-    } catch (e) {
-      this.d.log(`iptables: ${(e as Error).message}`);
-    }
+    if (this.own) await keepTrafficRules(this.d.runner, this.opts, formatNet4(this.cfg.network), formatNet4(this.own), this.d.log);
   }
 }

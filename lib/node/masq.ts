@@ -85,3 +85,17 @@ export async function ensureTrafficRules(runner: Runner, t: TrafficRules): Promi
   await mustRun(runner, 'iptables-restore', ['--noflush', '--wait'], `${lines.join('\n')}\n`);
   return true;
 }
+
+/** The traffic rules for both agent modes as the flags ask; failures are logged (the next reconcile retries). */
+export async function keepTrafficRules(
+  runner: Runner, o: { ipMasq: boolean; ipMasqRandomFullyDisable: boolean; iptablesForwardRules: boolean },
+  network: string, podSubnet: string, log: (line: string) => void,
+): Promise<void> {
+  if (!o.ipMasq && !o.iptablesForwardRules) return;
+  try {
+    const wrote = await ensureTrafficRules(runner, { network, podSubnet, ipMasq: o.ipMasq, randomFully: !o.ipMasqRandomFullyDisable, forward: o.iptablesForwardRules });
+    if (wrote) log('iptables: flannel rules (re)installed');
+  } catch (e) {
+    log(`iptables: ${(e as Error).message}`);
+  }
+}
