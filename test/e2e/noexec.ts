@@ -3,12 +3,20 @@
 // /var/tmp), in a private mount namespace so the real host never sees them. Paths the test
 // still needs under them (/run/netns with its netns files, a dataDir under /tmp) are opened
 // before they are covered and bind-mounted back from /proc/self/fd.
-import { readdirSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, pluginEnv, type Call, type Outcome } from './helpers';
 import type { Netns } from './netns';
 
 export const covered = ['/run', '/tmp', '/var/tmp'] as const;
+
+/** Where the build under test lies under a dir these tests mount over (a checkout in /tmp), they cannot run it: the reason, else undefined. */
+export function coveredBuild(dir: string): string | undefined {
+  let real = dir;
+  try { real = realpathSync(dir); } catch { /* not built: the callers skip for that */ }
+  const under = covered.find((c) => real === c || real.startsWith(`${c}/`));
+  return under ? `the build under test (${real}) is under ${under}, which these tests mount over: clone the repository elsewhere to run them` : undefined;
+}
 
 export interface Hardened {
   /** paths under the covered dirs to keep as they are (at most 6: sh only has fds 3..9 by number) */
